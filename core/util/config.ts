@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigError } from './errors.js';
+
+export type ConsistencyMode = 'consistent' | 'degraded' | 'dangerous';
+
+export interface Config {
+  /** Metadata database (LMDB) and node secrets. */
+  metadataDir: string;
+  /** Content-addressed data blocks. */
+  dataDir: string;
+  /** fsync the metadata database on every commit (an acknowledged write survives power loss). */
+  metadataFsync: boolean;
+  /** fsync each data block before its object is acknowledged. */
+  dataFsync: boolean;
+  /** Object data is cut into blocks of this many bytes. */
+  blockSize: number;
+  /** Objects smaller than this are stored inline in the metadata. */
+  inlineThreshold: number;
+  /** Unreferenced blocks are deleted this long after their last reference went away. */
+  blockGcDelayMs: number;
+  lmdbMapSize: number;
+  replicationFactor: number;
+  consistencyMode: ConsistencyMode;
+  rpcBindAddr: string;
+  rpcSecret: string;
+  s3: { bindAddr: string; region: string; rootDomain: string | undefined };
+  k2v: { bindAddr: string };
+  admin: { bindAddr: string; adminToken: string; metricsToken: string | undefined };
+  log: { level: string };
+}
+
+/** Where the configuration came from, for messages and for the CLI to find the admin API. */
+export interface LoadedConfig {
+  config: Config;
+  source: string;
+}
+
+const DEFAULT_DATA_ROOT = 'data';
+
+/** Parses "1M", "256MiB", "10G", or a plain number of bytes. */
+export function parseSize(value: unknown, key: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'bigint' && value >= 0n) return Number(value);
+  if (typeof value !== 'string') throw new ConfigError(`${key} must be a size such as 1048576, "1M" or "1MiB"`);
+  const m = /^\s*(\d+)\s*([kKmMgGtT]?)(i?[bB])?\s*$/.exec(value);
+  if (!m) throw new ConfigError(`${key}: cannot read size "${value}"; write for example "1M" or "1MiB"`);
+  const units: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+  return Number(m[1]) * units[m[2]!.toLowerCase()]!;
+}
+
+type Table = Record<string, unknown>;
+
+function section(raw: Table, name: string): Table {
+  const v = raw[name];
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`[${name}] must be a table`);
+  return v as Table;
+}
+
+function str(t: Table, key: string, fallback: string, where: string): string {
+  const v = t[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string') throw new ConfigError(`${where}${key} must be a string`);
+  return v;
+}
+
+function optStr(t: Table, key: string, where: string): string | undefined {
+  const v = t[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ConfigError(`${where}${key} must be a string`);
+  return v;
+}
+
+function bool(t: Table, key: string, fallback: boolean): boolean {
+  const v = t[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ConfigError(`${key} must be true or false`);
+  return v;
+}
+
+function int(t: Table, key: string, fallback: number): number {
+  const v = t[key];
+  if (v === undefined) return fallback;
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new ConfigError(`${key} must be a non-negative integer`);
+  return n;
+}
+
+/** Reads a secret given inline or in a file; a file may not be readable by others. */
+function secret(t: Table, key: string, baseDir: string, where: string): string | undefined {
+  const inline = optStr(t, key, where);
+  const file = optStr(t, `${key}_file`, where);
+  if (inline !== undefined && file !== undefined) throw new ConfigError(`${where}${key} and ${key}_file are both set; keep one`);
+  if (file === undefined) return inline;
+  const path = isAbsolute(file) ? file : resolve(baseDir, file);
+  if (!existsSync(path)) throw new ConfigError(`${where}${key}_file: ${path} does not exist`);
+  if ((statSync(path).mode & 0o077) !== 0) throw new ConfigError(`${where}${key}_file: ${path} is readable by others; run chmod 600 ${path}`);
+  return readFileSync(path, 'utf8').trim();
+}
+
+/**
+ * A secret kept in the metadata directory, generated on first start so that a
+ * configuration-less single node is secure without any set-up step.
+ */
+function keptSecret(metadataDir: string, name: string): string {
+  const path = join(metadataDir, name);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(metadataDir, { recursive: true, mode: 0o700 });
+  const value = randomBytes(32).toString('hex');
+  writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return value;
+}
+
+/** Builds a configuration from parsed TOML; relative paths are resolved against `baseDir`. */
+export function configFromToml(raw: Table, baseDir: string): Config {
+  const s3 = section(raw, 's3_api');
+  const k2v = section(raw, 'k2v_api');
+  const admin = section(raw, 'admin');
+  const log = section(raw, 'log');
+  const metadataDir = resolve(baseDir, str(raw, 'metadata_dir', join(DEFAULT_DATA_ROOT, 'meta'), ''));
+  const dataDir = resolve(baseDir, str(raw, 'data_dir', join(DEFAULT_DATA_ROOT, 'blocks'), ''));
+  const consistencyMode = str(raw, 'consistency_mode', 'consistent', '');
+  if (!['consistent', 'degraded', 'dangerous'].includes(consistencyMode)) {
+    throw new ConfigError(`consistency_mode must be "consistent", "degraded" or "dangerous", not "${consistencyMode}"`);
+  }
+  const blockSize = parseSize(raw['block_size'] ?? 1024 * 1024, 'block_size');
+  if (blockSize < 64 * 1024) throw new ConfigError('block_size must be at least 64KiB');
+  const replicationFactor = int(raw, 'replication_factor', 1);
+  if (replicationFactor < 1) throw new ConfigError('replication_factor must be at least 1');
+  return {
+    metadataDir,
+    dataDir,
+    metadataFsync: bool(raw, 'metadata_fsync', true),
+    dataFsync: bool(raw, 'data_fsync', true),
+    blockSize,
+    inlineThreshold: parseSize(raw['inline_threshold'] ?? 3072, 'inline_threshold'),
+    blockGcDelayMs: int(raw, 'block_gc_delay_secs', 600) * 1000,
+    lmdbMapSize: parseSize(raw['lmdb_map_size'] ?? '64G', 'lmdb_map_size'),
+    replicationFactor,
+    consistencyMode: consistencyMode as ConsistencyMode,
+    rpcBindAddr: str(raw, 'rpc_bind_addr', '127.0.0.1:3901', ''),
+    rpcSecret: secret(raw, 'rpc_secret', baseDir, '') ?? keptSecret(metadataDir, 'rpc_secret'),
+    s3: {
+      bindAddr: str(s3, 'api_bind_addr', '127.0.0.1:3900', '[s3_api] '),
+      region: str(s3, 's3_region', 'garage', '[s3_api] '),
+      rootDomain: optStr(s3, 'root_domain', '[s3_api] '),
+    },
+    k2v: { bindAddr: str(k2v, 'api_bind_addr', '127.0.0.1:3904', '[k2v_api] ') },
+    admin: {
+      bindAddr: str(admin, 'api_bind_addr', '127.0.0.1:3903', '[admin] '),
+      adminToken: secret(admin, 'admin_token', baseDir, '[admin] ') ?? keptSecret(metadataDir, 'admin_token'),
+      metricsToken: secret(admin, 'metrics_token', baseDir, '[admin] '),
+    },
+    log: { level: str(log, 'level', 'info', '[log] ') },
+  };
+}
+
+/**
+ * Loads the configuration file, or the embedded single-node default (data under
+ * ./data, every port on 127.0.0.1) when no file is given.
+ */
+export function loadConfig(path: string | undefined): LoadedConfig {
+  if (path === undefined) {
+    return { config: configFromToml({}, process.cwd()), source: 'built-in single-node defaults' };
+  }
+  const full = resolve(path);
+  if (!existsSync(full)) throw new ConfigError(`configuration file ${full} does not exist (start without -c for the built-in defaults)`);
+  let raw: Table;
+  try {
+    raw = parseToml(readFileSync(full, 'utf8')) as Table;
+  } catch (err) {
+    throw new ConfigError(`${full}: ${(err as Error).message}`);
+  }
+  return { config: configFromToml(raw, dirname(full)), source: full };
+}
+
+/** Splits "host:port" (or "[v6]:port") for net.listen. */
+export function parseBindAddr(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+  if (!m) throw new ConfigError(`bind address "${addr}" must look like 127.0.0.1:3900`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(`bind address "${addr}": port out of range`);
+  return { host: m[1] ?? m[2]!, port };
+}
