@@ -33,21 +33,35 @@ export class Tree {
     readonly name: string,
   ) {}
 
+  /** Reads the committed value, or inside a transaction the value it wrote. */
   get(key: Uint8Array): Buffer | undefined {
-    return this.store.getBinary(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
+    const k = asBuffer(key);
+    const pending = this.owner.pendingWrites(this)?.get(k.toString('latin1'));
+    if (pending !== undefined) return pending ?? undefined;
+    return this.store.getBinary(k);
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
-    this.owner.assertInTransaction(this.name);
-    this.store.putSync(Buffer.from(key.buffer, key.byteOffset, key.byteLength), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.owner.pendingWritesOrThrow(this).set(asBuffer(key).toString('latin1'), Buffer.from(value));
   }
 
   remove(key: Uint8Array): void {
-    this.owner.assertInTransaction(this.name);
-    this.store.removeSync(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
+    this.owner.pendingWritesOrThrow(this).set(asBuffer(key).toString('latin1'), null);
   }
 
-  /** Entries in byte order of their keys (reverse: descending, `start` is then the upper bound). */
+  /** Applies a transaction's buffered writes; called by Db inside LMDB's write transaction. */
+  flush(writes: Map<string, Buffer | null>): void {
+    for (const [key, value] of writes) {
+      const k = Buffer.from(key, 'latin1');
+      if (value === null) this.store.removeSync(k);
+      else this.store.putSync(k, value);
+    }
+  }
+
+  /**
+   * Committed entries in byte order of their keys (reverse: descending, `start` is then
+   * the upper bound). Writes of a transaction still running are not seen.
+   */
   *range(options: RangeOptions = {}): Generator<Entry> {
     const { start, end, reverse = false, limit } = options;
     const iter = this.store.getRange({
@@ -67,10 +81,18 @@ export class Tree {
   }
 }
 
-/** The metadata database: named trees in one LMDB environment. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The metadata database: named trees in one LMDB environment. LMDB's batched
+ * asynchronous commits do not roll back a callback that throws, so a transaction's
+ * writes are buffered and applied only when its function returns.
+ */
 export class Db {
   private readonly trees = new Map<string, Tree>();
-  private depth = 0;
+  private pending: Map<Tree, Map<string, Buffer | null>> | undefined;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -107,24 +129,34 @@ export class Db {
    */
   async transaction<T>(fn: () => T): Promise<T> {
     const result = await this.root.transaction(() => {
-      this.depth++;
+      if (this.pending) throw new Error('nested transaction');
+      const writes = new Map<Tree, Map<string, Buffer | null>>();
+      this.pending = writes;
+      let value: T;
       try {
-        return fn();
+        value = fn();
       } finally {
-        this.depth--;
+        this.pending = undefined;
       }
+      for (const [tree, treeWrites] of writes) tree.flush(treeWrites);
+      return value;
     });
     if (this.fsync) await this.root.flushed;
     return result;
   }
 
-  /** True while a transaction callback runs (table hooks use it to join the caller's transaction). */
-  get inTransaction(): boolean {
-    return this.depth > 0;
+  pendingWrites(tree: Tree): Map<string, Buffer | null> | undefined {
+    return this.pending?.get(tree);
   }
 
-  assertInTransaction(tree: string): void {
-    if (this.depth === 0) throw new Error(`write to tree ${tree} outside a transaction`);
+  pendingWritesOrThrow(tree: Tree): Map<string, Buffer | null> {
+    if (!this.pending) throw new Error(`write to tree ${tree.name} outside a transaction`);
+    let writes = this.pending.get(tree);
+    if (!writes) {
+      writes = new Map();
+      this.pending.set(tree, writes);
+    }
+    return writes;
   }
 
   async close(): Promise<void> {
