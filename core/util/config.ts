@@ -115,8 +115,36 @@ function keptSecret(metadataDir: string, name: string): string {
   return value;
 }
 
+/** Every key the configuration file may hold, by section ('' = top level). */
+export const CONFIG_KEYS: Record<string, readonly string[]> = {
+  '': [
+    'metadata_dir', 'data_dir', 'metadata_fsync', 'data_fsync', 'block_size', 'inline_threshold',
+    'block_gc_delay_secs', 'lmdb_map_size', 'replication_factor', 'consistency_mode', 'rpc_bind_addr',
+    'rpc_secret', 'rpc_secret_file', 's3_api', 'k2v_api', 'admin', 'log',
+  ],
+  s3_api: ['api_bind_addr', 's3_region', 'root_domain'],
+  k2v_api: ['api_bind_addr'],
+  admin: ['api_bind_addr', 'admin_token', 'admin_token_file', 'metrics_token', 'metrics_token_file'],
+  log: ['level'],
+};
+
+/** A misspelt key would silently fall back to a default: refuse it instead. */
+function rejectUnknownKeys(raw: Table): void {
+  for (const [sectionName, keys] of Object.entries(CONFIG_KEYS)) {
+    const t = sectionName === '' ? raw : raw[sectionName];
+    if (typeof t !== 'object' || t === null) continue;
+    for (const key of Object.keys(t)) {
+      if (!keys.includes(key)) {
+        const where = sectionName === '' ? 'at the top level' : `in [${sectionName}]`;
+        throw new ConfigError(`unknown key "${key}" ${where}; aerogramme.example.toml lists every key`);
+      }
+    }
+  }
+}
+
 /** Builds a configuration from parsed TOML; relative paths are resolved against `baseDir`. */
 export function configFromToml(raw: Table, baseDir: string): Config {
+  rejectUnknownKeys(raw);
   const s3 = section(raw, 's3_api');
   const k2v = section(raw, 'k2v_api');
   const admin = section(raw, 'admin');

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { adminCall, resolveAdminTarget, type AdminOptions } from '../admin-client.js';
+import { humanBytes, permissionFlags, table } from '../format.js';
+import type { BucketJson, KeyJson } from './admin-json.js';
+
+function printBucket(b: BucketJson): void {
+  console.log(`Bucket:         ${b.id}`);
+  console.log(`Global aliases: ${b.globalAliases.join(', ') || '(none)'}`);
+  if (b.localAliases.length > 0) console.log(`Local aliases:  ${b.localAliases.map((a) => `${a.alias} (key ${a.keyId})`).join(', ')}`);
+  console.log(`Created:        ${b.createdAt}`);
+  console.log(`Size:           ${humanBytes(b.bytes)} (${b.bytes} bytes)`);
+  console.log(`Objects:        ${b.objects}`);
+  console.log(`Unfinished multipart uploads: ${b.unfinishedUploads}`);
+  if (b.keys.length === 0) return;
+  console.log('\nAuthorized keys:');
+  console.log(table(['PERMS', 'ID', 'NAME'], b.keys.map((k) => [permissionFlags(k.permissions), k.accessKeyId, k.name])));
+}
+
+export function registerBucket(program: Command, withAdminOptions: (c: Command) => Command): void {
+  const bucket = program.command('bucket').description('manage buckets and who may use them');
+  const query = (name: string) => (/^[0-9a-f]{16,64}$/.test(name) ? `/v1/bucket?id=${name}` : `/v1/bucket?globalAlias=${encodeURIComponent(name)}`);
+
+  withAdminOptions(bucket.command('create').description('create a bucket with a global alias').argument('<name>', 'bucket name (S3 naming rules)')).action(
+    async (name: string, options: AdminOptions) => {
+      printBucket(await adminCall<BucketJson>(resolveAdminTarget(options), 'POST', '/v1/bucket', { globalAlias: name }));
+    },
+  );
+
+  withAdminOptions(bucket.command('list').description('list buckets')).action(async (options: AdminOptions) => {
+    const buckets = await adminCall<BucketJson[]>(resolveAdminTarget(options), 'GET', '/v1/bucket');
+    console.log(
+      table(
+        ['ID', 'GLOBAL ALIASES', 'OBJECTS', 'SIZE'],
+        buckets.map((b) => [b.id.slice(0, 16), b.globalAliases.join(', '), String(b.objects), humanBytes(b.bytes)]),
+      ),
+    );
+  });
+
+  withAdminOptions(bucket.command('info').description('show a bucket, its usage and its keys').argument('<bucket>', 'name or id')).action(
+    async (name: string, options: AdminOptions) => {
+      printBucket(await adminCall<BucketJson>(resolveAdminTarget(options), 'GET', query(name)));
+    },
+  );
+
+  withAdminOptions(
+    bucket.command('delete').description('delete an empty bucket').argument('<bucket>', 'name or id').option('--yes', 'confirm the deletion'),
+  ).action(async (name: string, options: AdminOptions & { yes?: boolean }) => {
+    const target = resolveAdminTarget(options);
+    const found = await adminCall<BucketJson>(target, 'GET', query(name));
+    if (!options.yes) throw new Error(`add --yes to delete bucket ${name} (${found.id})`);
+    await adminCall(target, 'DELETE', `/v1/bucket?id=${found.id}`);
+    console.log(`Bucket ${name} deleted.`);
+  });
+
+  for (const verb of ['allow', 'deny'] as const) {
+    withAdminOptions(
+      bucket
+        .command(verb)
+        .description(`${verb === 'allow' ? 'grant' : 'revoke'} a key's permissions on a bucket`)
+        .argument('<bucket>', 'name or id')
+        .requiredOption('--key <key>', 'key id, id prefix or name')
+        .option('--read', 'read objects and list')
+        .option('--write', 'write and delete objects')
+        .option('--owner', 'configure and delete the bucket'),
+    ).action(async (name: string, options: AdminOptions & { key: string; read?: boolean; write?: boolean; owner?: boolean }) => {
+      if (!options.read && !options.write && !options.owner) throw new Error('give at least one of --read, --write, --owner');
+      const target = resolveAdminTarget(options);
+      const found = await adminCall<BucketJson>(target, 'GET', query(name));
+      const key = await adminCall<KeyJson>(target, 'GET', `/v1/key?search=${encodeURIComponent(options.key)}`);
+      const permissions = { read: !!options.read, write: !!options.write, owner: !!options.owner };
+      printBucket(await adminCall<BucketJson>(target, 'POST', `/v1/bucket/${verb}`, { bucketId: found.id, accessKeyId: key.accessKeyId, permissions }));
+    });
+  }
+}

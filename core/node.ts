@@ -1,0 +1,104 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createAdminServer } from './api/admin/server.js';
+import { createS3Server } from './api/s3/server.js';
+import { BlockManager } from './block/index.js';
+import { Db } from './db/index.js';
+import { Model } from './model/index.js';
+import { parseBindAddr, type Config } from './util/config.js';
+import type { Logger } from './util/log.js';
+import { ApiMetrics, Registry } from './util/metrics.js';
+import { loadOrCreateNodeKey } from './util/node-key.js';
+
+export const VERSION = '0.1.0';
+
+/** A running node: its services and how to stop it. */
+export interface RunningNode {
+  id: string;
+  model: Model;
+  /** Bound addresses by API name ("s3", "admin"), as host:port. */
+  addresses: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, bindAddr: string): Promise<string> {
+  const { host, port } = parseBindAddr(bindAddr);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address() as AddressInfo;
+      resolve(`${addr.address}:${addr.port}`);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Assembles one node from its configuration: database, blocks, model and HTTP APIs. */
+export async function startNode(config: Config, logger: Logger): Promise<RunningNode> {
+  const nodeKey = loadOrCreateNodeKey(config.metadataDir);
+  const db = Db.open({ path: join(config.metadataDir, 'db'), fsync: config.metadataFsync, mapSize: config.lmdbMapSize });
+  const blocks = new BlockManager(db, { dataDir: config.dataDir, fsync: config.dataFsync, gcDelayMs: config.blockGcDelayMs });
+  const model = new Model({ db, blocks, config });
+  const registry = new Registry();
+  const startedAt = Date.now();
+  registry.gauge('garage_replication_factor', 'Replication factor', () => config.replicationFactor);
+  registry.gauge('cluster_healthy', 'Whether all storage nodes are up (1) or not (0)', () => 1);
+  registry.gauge('process_uptime_seconds', 'Seconds since the node started', () => (Date.now() - startedAt) / 1000);
+
+  const s3Metrics = new ApiMetrics(registry, 's3');
+  const s3 = createS3Server(model, config, {
+    logger: logger.child({ api: 's3' }),
+    onRequest: (endpoint, status, durationMs) => s3Metrics.record(endpoint, status, durationMs),
+  });
+  const admin = createAdminServer({
+    model,
+    adminToken: config.admin.adminToken,
+    metricsToken: config.admin.metricsToken,
+    registry,
+    metrics: new ApiMetrics(registry, 'admin'),
+    logger: logger.child({ api: 'admin' }),
+    status: () => ({
+      node: nodeKey.id,
+      version: VERSION,
+      dbEngine: 'lmdb',
+      replicationFactor: config.replicationFactor,
+      nodes: [{ id: nodeKey.id, addr: config.rpcBindAddr, isUp: true, lastSeenSecsAgo: 0, role: { zone: 'local', capacity: null, tags: [] } }],
+    }),
+  });
+
+  const servers: Array<[string, Server, string]> = [
+    ['s3', s3, config.s3.bindAddr],
+    ['admin', admin, config.admin.bindAddr],
+  ];
+  const addresses: Record<string, string> = {};
+  try {
+    for (const [api, server, bindAddr] of servers) {
+      addresses[api] = await listen(server, bindAddr);
+      logger.info({ api, addr: addresses[api] }, 'listening');
+    }
+  } catch (err) {
+    await Promise.all(servers.map(([, s]) => close(s)));
+    await db.close();
+    throw err;
+  }
+  blocks.startGc(60_000, (err) => logger.error({ err }, 'block garbage collection failed'));
+
+  return {
+    id: nodeKey.id,
+    model,
+    addresses,
+    async stop() {
+      blocks.stop();
+      await Promise.all(servers.map(([, s]) => close(s)));
+      await db.close();
+    },
+  };
+}
