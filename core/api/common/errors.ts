@@ -88,12 +88,12 @@ export function toApiError(err: unknown): ApiError {
   return err instanceof ApiError ? err : new ApiError('InternalError', undefined, { cause: err });
 }
 
-/** S3's XML error body. */
-export function renderErrorXml(err: ApiError, requestId: string): string {
+/** S3's XML error body; `resource` defaults to the error's own. */
+export function renderErrorXml(err: ApiError, requestId: string, resource = err.resource): string {
   return xmlDocument('Error', {
     Code: err.code,
     Message: err.message,
-    Resource: err.resource,
+    Resource: resource,
     RequestId: requestId,
   });
 }
