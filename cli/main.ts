@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/node.js';
+import { registerAccount } from './commands/account.js';
 import { registerBucket } from './commands/bucket.js';
 import { registerKey } from './commands/key.js';
 import { registerServer } from './commands/server.js';
@@ -23,5 +24,6 @@ export async function main(argv: string[]): Promise<void> {
   registerStatus(program, withAdminOptions);
   registerKey(program, withAdminOptions);
   registerBucket(program, withAdminOptions);
+  registerAccount(program);
   await program.parseAsync(argv);
 }
