@@ -2,10 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdminServer } from './api/admin/server.js';
+import { ApiError } from './api/common/errors.js';
+import { createK2vServer } from './api/k2v/server.js';
 import { createS3Server } from './api/s3/server.js';
 import { BlockManager } from './block/index.js';
 import { Db } from './db/index.js';
 import { Model } from './model/index.js';
+import { K2vService } from './model/k2v/index.js';
 import { parseBindAddr, type Config } from './util/config.js';
 import type { Logger } from './util/log.js';
 import { ApiMetrics, Registry } from './util/metrics.js';
@@ -58,6 +61,22 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     logger: logger.child({ api: 's3' }),
     onRequest: (endpoint, status, durationMs) => s3Metrics.record(endpoint, status, durationMs),
   });
+  const k2vMetrics = new ApiMetrics(registry, 'k2v');
+  const k2v = createK2vServer({
+    k2v: new K2vService({ db, nodeId: nodeKey.id }),
+    config,
+    logger: logger.child({ api: 'k2v' }),
+    onRequest: (endpoint, status, durationMs) => k2vMetrics.record(endpoint, status, durationMs),
+    lookupSecret: async (id) => model.keys.byId(id)?.state.present.secret,
+    resolveBucket: async (name, keyId, need) => {
+      const key = model.keys.byId(keyId);
+      const bucket = model.buckets.resolve(name, key);
+      if (!key || !bucket) throw new ApiError('NoSuchBucket');
+      const perm = key.state.present.authorizedBuckets.find(([id]) => id === bucket.id.toString('hex'))?.[1];
+      if (!perm?.[need]) throw new ApiError('AccessDenied');
+      return bucket.id;
+    },
+  });
   const admin = createAdminServer({
     model,
     adminToken: config.admin.adminToken,
@@ -76,6 +95,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
 
   const servers: Array<[string, Server, string]> = [
     ['s3', s3, config.s3.bindAddr],
+    ['k2v', k2v, config.k2v.bindAddr],
     ['admin', admin, config.admin.bindAddr],
   ];
   const addresses: Record<string, string> = {};
