@@ -5,7 +5,8 @@
  * by writing them into the Maildir's new/ directory.
  *
  * Started in the foreground (-F) as our child, so stopping it is killing that PID;
- * a process 'exit' hook kills it if a test run ends without stop().
+ * a process 'exit' hook kills it (and removes its directory) if a test run ends
+ * without stop().
  *
  * As root, mail is accessed as the system user "mail" (Dovecot refuses uid 0); as
  * any other user, everything runs as that user.
@@ -30,8 +31,6 @@ export interface Dovecot {
   deliver(raw: Buffer): string;
   /** Maildir file name (as returned by deliver) → UID; valid after a SELECT saw the messages. */
   uids(): Map<string, number>;
-  /** Dovecot's log, for failure messages. */
-  log(): string;
   stop(): Promise<void>;
 }
 
@@ -39,14 +38,23 @@ interface Account {
   uid: number;
   gid: number;
   name: string;
+  group: string;
+}
+
+function groupName(gid: number): string {
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const [name, , id] = line.split(':');
+    if (Number(id) === gid && name !== undefined) return name;
+  }
+  return String(gid);
 }
 
 function mailAccount(): Account {
   const me = userInfo();
-  if (me.uid !== 0) return { uid: me.uid, gid: me.gid, name: me.username };
+  if (me.uid !== 0) return { uid: me.uid, gid: me.gid, name: me.username, group: groupName(me.gid) };
   for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
     const [name, , uid, gid] = line.split(':');
-    if (name === 'mail') return { uid: Number(uid), gid: Number(gid), name };
+    if (name === 'mail') return { uid: Number(uid), gid: Number(gid), name, group: groupName(Number(gid)) };
   }
   throw new Error('running as root, but there is no "mail" user for Dovecot to access mail as');
 }
@@ -82,12 +90,18 @@ function config(dir: string, port: number, account: Account, root: boolean): str
     `service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${port}\n  }${root ? '' : '\n  chroot =\n  user = ' + account.name}\n}`,
   ];
   if (!root) {
-    lines.push(`default_internal_user = ${account.name}`, `default_login_user = ${account.name}`, 'service anvil {\n  chroot =\n}');
+    lines.push(
+      `default_internal_user = ${account.name}`,
+      `default_internal_group = ${account.group}`,
+      `default_login_user = ${account.name}`,
+      'service anvil {\n  chroot =\n}',
+    );
   }
   return lines.join('\n') + '\n';
 }
 
-const live = new Set<ChildProcess>();
+/** Running Dovecots and their directories, killed and removed at exit if a test did not stop them. */
+const live = new Map<ChildProcess, string>();
 let exitHook = false;
 
 async function waitForGreeting(port: number, child: ChildProcess, logFile: () => string): Promise<void> {
@@ -109,9 +123,20 @@ async function waitForGreeting(port: number, child: ChildProcess, logFile: () =>
   }
 }
 
+/** Starts a Dovecot; retried on another port if the one picked was taken meanwhile. */
 export async function startDovecot(): Promise<Dovecot> {
   const root = userInfo().uid === 0;
   const account = mailAccount();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(root, account);
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
+async function startOnce(root: boolean, account: Account): Promise<Dovecot> {
   const dir = mkdtempSync(join(tmpdir(), 'aero-dovecot-'));
   // Dovecot's processes running as the mail user must reach the Maildir.
   chmodSync(dir, 0o755);
@@ -138,12 +163,15 @@ export async function startDovecot(): Promise<Dovecot> {
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  live.add(child);
+  live.set(child, dir);
   child.once('exit', () => live.delete(child));
   if (!exitHook) {
     exitHook = true;
     process.on('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
+      for (const [c, d] of live) {
+        c.kill('SIGKILL');
+        rmSync(d, { recursive: true, force: true });
+      }
     });
   }
   try {
@@ -178,7 +206,6 @@ export async function startDovecot(): Promise<Dovecot> {
       }
       return map;
     },
-    log: () => logFile() + output,
     async stop(): Promise<void> {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

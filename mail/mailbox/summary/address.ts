@@ -10,6 +10,7 @@ import type { Address, Octets } from './types.js';
 
 const DQUOTE = 0x22;
 const COMMA = 0x2c;
+const DOT = 0x2e;
 const COLON = 0x3a;
 const SEMICOLON = 0x3b;
 const LT = 0x3c;
@@ -51,10 +52,27 @@ class AddressParser {
     this.add();
   }
 
+  /** A dot-atom that tolerates leading, trailing and doubled dots ("a..b.", seen in the wild). */
+  private looseDotAtom(): number {
+    const p = this.p;
+    let ret = -1;
+    do {
+      while (p.cur() === DOT) {
+        this.str.add('.');
+        p.pos++;
+        if (p.pos === p.end) return 0;
+        ret = 1;
+      }
+      if (p.cur() === AT) break;
+      ret = p.parseAtom(this.str);
+    } while (ret > 0 && p.cur() === DOT);
+    return ret;
+  }
+
   private localPart(): number {
     const p = this.p;
     this.str.truncate(0);
-    const ret = p.cur() === DQUOTE ? p.parseQuotedString(this.str) : p.parseDotAtom(this.str);
+    const ret = p.cur() === DQUOTE ? p.parseQuotedString(this.str) : this.looseDotAtom();
     if (ret < 0) return -1;
     this.addr.mailbox = this.str.s;
     return ret;

@@ -10,7 +10,7 @@ import { parseParams } from './rfc2231.js';
 import type { Octets } from './types.js';
 
 export interface ContentFields {
-  /** null: no (readable) Content-Type; "" when one was there but broken. */
+  /** null: no Content-Type field; "" when there was one but unreadable. */
   type: Octets | null;
   subtype: Octets | null;
   params: Octets[];

@@ -56,7 +56,7 @@ export function decodeTransfer(bytes: Buffer, encoding: Octets | null): Buffer {
 }
 
 /** Bytes to text: valid UTF-8 as UTF-8, anything else as Latin-1 (never fails). */
-export function bytesToText(bytes: Buffer): string {
+function bytesToText(bytes: Buffer): string {
   return isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
 }
 

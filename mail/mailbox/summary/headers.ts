@@ -14,12 +14,12 @@ const TAB = 0x09;
 const COLON = 0x3a;
 
 export interface HeaderField {
-  /** The name as written, blanks before the colon removed. */
+  /** The name as written, blanks before the colon removed (and anything from a NUL on). */
   name: Octets;
   /**
    * The raw value: after the colon and its leading blanks, up to the end of the field
-   * without its final line break. Folding line breaks are kept; every consumer treats
-   * them as the blanks they are (a view into the message, not a copy).
+   * without its final line break. Folding line breaks are kept (see joinFolds); every
+   * consumer treats them as the blanks they are. Usually a view into the message.
    */
   value: Buffer;
 }
@@ -30,12 +30,12 @@ export interface HeaderBlock {
   end: number;
   /** Whether the block ended with an empty line: only then does a multipart body begin. */
   blankLine: boolean;
-  /** Where a boundary line cut the block short (the line break before it is not header), or -1. */
+  /** Where a boundary line cut the block short (`end` is then before the line break preceding it), or -1. */
   boundaryLine: number;
 }
 
 /** Is `c` a blank (SP or TAB)? */
-export function isBlank(c: number | undefined): boolean {
+function isBlank(c: number | undefined): boolean {
   return c === SP || c === TAB;
 }
 
@@ -85,7 +85,29 @@ function field(raw: Buffer, start: number, colon: number, firstLineEnd: number, 
   let v = colon + 1;
   while (v < firstLineEnd && isBlank(raw[v])) v++;
   if (v === firstLineEnd && firstLineEnd > colon + 1) v = colon + 2;
-  return { name: raw.toString('latin1', start, nameEnd), value: raw.subarray(v, Math.max(v, end)) };
+  // A NUL ends the name, as it ends the C string Dovecot compares names as.
+  const nul = raw.subarray(start, nameEnd).indexOf(0);
+  return { name: raw.toString('latin1', start, nul === -1 ? nameEnd : start + nul), value: joinFolds(raw, v, Math.max(v, end)) };
+}
+
+/**
+ * The value bytes [start, end), except that a continuation line of a single blank
+ * joins the line above without its line break. Dovecot 2.3 unfolds so, and it shows
+ * when such a line ends an unterminated comment or quoted string in an address.
+ */
+function joinFolds(raw: Buffer, start: number, end: number): Buffer {
+  const keep: Buffer[] = [];
+  let from = start;
+  for (let lf = raw.indexOf(LF, start); lf !== -1 && lf < end; lf = raw.indexOf(LF, lf + 1)) {
+    const next = raw.indexOf(LF, lf + 1);
+    const lineEnd = next === -1 || next >= end ? end : contentEnd(raw, lf + 1, next);
+    if (lineEnd - (lf + 1) !== 1) continue;
+    keep.push(raw.subarray(from, raw[lf - 1] === CR ? lf - 1 : lf));
+    from = lf + 1;
+  }
+  if (keep.length === 0) return raw.subarray(start, end);
+  keep.push(raw.subarray(from, end));
+  return Buffer.concat(keep);
 }
 
 /** A field value as a string; NUL bytes become U+FFFD, as Dovecot stores them. */

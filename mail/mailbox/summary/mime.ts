@@ -5,8 +5,8 @@
  * Broken input is read the way Dovecot reads it, because BODYSTRUCTURE and BODY[n]
  * must match what clients already get from it:
  *  - a boundary line is "--" + a boundary of any enclosing multipart, matched as a
- *    prefix (the longest one wins, the innermost on a tie); the line break before it
- *    belongs to the boundary;
+ *    prefix of the line (the longest one wins, the innermost on a tie); the line
+ *    break before it belongs to the boundary;
  *  - a part's header ends early at such a line; a multipart body starts only after
  *    an empty line;
  *  - a boundary of an outer multipart ends every inner part; a missing close
@@ -17,9 +17,10 @@
  *  - past 100 levels of nesting, multiparts and messages are read as plain bodies,
  *    and past 10,000 parts no new part is started (so a MIME bomb costs linear time).
  */
-import { asciiLower, equalsIgnoreCase } from './ascii.js';
+import { equalsIgnoreCase } from './ascii.js';
 import { parseContentType, type ContentType } from './content.js';
 import { parseHeaderBlock, type HeaderField } from './headers.js';
+import type { PartKind } from './types.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -28,10 +29,8 @@ const BOUNDARY_LINE = Buffer.from('\n--', 'latin1');
 /** Boundaries are cut to this length, and a last line without LF is compared on this much. */
 const BOUNDARY_MAX = 80;
 const BOUNDARY_END_MAX = BOUNDARY_MAX + 4;
-export const MAX_NESTING = 100;
-export const MAX_PARTS = 10_000;
-
-export type NodeKind = 'multipart' | 'message' | 'text' | 'other';
+const MAX_NESTING = 100;
+const MAX_PARTS = 10_000;
 
 export interface MimeNode {
   headerStart: number;
@@ -41,28 +40,31 @@ export interface MimeNode {
   fields: HeaderField[];
   /** Whether Content-* headers apply (see the module comment). */
   mime: boolean;
-  kind: NodeKind;
+  kind: PartKind;
   children: MimeNode[];
 }
 
+/** An enclosing multipart's boundary (compared by identity: two may have the same value). */
 interface Boundary {
-  owner: MimeNode;
   value: Buffer;
 }
 
 /** A boundary line found in the message. */
 interface Hit {
   boundary: Boundary;
-  /** Where the content before the boundary line ends (its line break belongs to the boundary). */
+  /**
+   * Where the parts it closes end: before the line break preceding the boundary line
+   * (it belongs to the boundary), or, when it cut a header short, at the line itself.
+   */
   cut: number;
   /** A close delimiter ("--boundary--")? */
   close: boolean;
-  /** Where the line after the boundary line starts. */
+  /** Where the line after the boundary line starts; -1 when the message ends on the boundary line. */
   next: number;
 }
 
 function newNode(headerStart: number, mime: boolean): MimeNode {
-  return { headerStart, bodyStart: headerStart, end: headerStart, fields: [], mime, kind: 'text', children: [] };
+  return { headerStart, bodyStart: headerStart, end: headerStart, fields: [], mime, kind: 'single', children: [] };
 }
 
 class MimeParser {
@@ -87,7 +89,6 @@ class MimeParser {
     if (lf !== -1) {
       size = lf - data;
       if (size > 0 && raw[data + size - 1] === CR) size--;
-      if (size > 2 && raw[data + size - 1] === DASH && raw[data + size - 2] === DASH) size -= 2;
     } else {
       size = Math.min(raw.length - data, BOUNDARY_END_MAX);
     }
@@ -103,7 +104,7 @@ class MimeParser {
     if (best === null) return null;
     const after = data + best.value.length;
     const close = raw[after] === DASH && raw[after + 1] === DASH;
-    return { boundary: best, close, next: lf === -1 ? raw.length : lf + 1 };
+    return { boundary: best, close, next: lf === -1 ? -1 : lf + 1 };
   }
 
   /** The first boundary line in the body starting at `from` (its first line included). */
@@ -131,35 +132,42 @@ class MimeParser {
     node.bodyStart = hb.end;
     let ct: ContentType | null = null;
     for (const f of hb.fields) {
-      const name = asciiLower(f.name);
-      if (name === 'mime-version') node.mime = true;
-      if (name === 'content-type') {
+      if (equalsIgnoreCase(f.name, 'mime-version')) node.mime = true;
+      if (equalsIgnoreCase(f.name, 'content-type')) {
         node.mime = true;
         ct ??= parseContentType(f.value);
       }
     }
-    node.kind = ct === null ? (inDigest ? 'message' : 'text') : kindOf(ct);
+    node.kind = ct === null ? (inDigest ? 'message' : 'single') : kindOf(ct);
     const boundary = node.kind === 'multipart' ? param(ct!.params, 'boundary') : null;
     const digest = node.kind === 'multipart' && equalsIgnoreCase(ct!.subtype, 'digest');
     const nestable = depth + 1 < MAX_NESTING;
-    if (node.kind === 'message' && !nestable) node.kind = 'other';
+    if (node.kind === 'message' && !nestable) node.kind = 'single';
     const multipartBody = node.kind === 'multipart' && boundary !== null && hb.blankLine;
-    if (multipartBody && !nestable) node.kind = 'other';
+    if (multipartBody && !nestable) node.kind = 'single';
 
     // A multipart's own boundary is in force from the end of its header on.
-    const own: Boundary | null = multipartBody && nestable ? { owner: node, value: Buffer.from(boundary.slice(0, BOUNDARY_MAX), 'latin1') } : null;
+    const own: Boundary | null = multipartBody && nestable ? { value: Buffer.from(boundary.slice(0, BOUNDARY_MAX), 'latin1') } : null;
     if (own !== null) this.stack.push(own);
-    let cut = hb.boundaryLine === -1 ? null : { ...this.boundaryAt(hb.boundaryLine)!, cut: hb.end };
+    // A header cut short by a boundary line loses its last line break to the enclosing part.
+    let headerEnd = hb.end;
+    let cut: Hit | null = hb.boundaryLine === -1 ? null : { ...this.boundaryAt(hb.boundaryLine)!, cut: hb.boundaryLine };
     if (cut === null && hb.blankLine) {
-      // A boundary line right after the empty line takes that line's break: the header ends before it.
+      // So does one whose empty line is followed by a boundary line.
       const h = this.boundaryAt(hb.end);
-      if (h !== null && h.boundary !== own) cut = { ...h, cut: hb.end - (raw[hb.end - 2] === CR ? 2 : 1) };
+      if (h !== null && h.boundary !== own) {
+        cut = { ...h, cut: hb.end };
+        headerEnd = hb.end - (raw[hb.end - 2] === CR ? 2 : 1);
+      }
     }
     if (cut !== null) {
       // No body; a message still gets its (empty) message.
       if (own !== null) this.stack.pop();
-      node.bodyStart = node.end = cut.cut;
-      if (node.kind === 'message') node.children.push(newNode(cut.cut, false));
+      node.bodyStart = node.end = headerEnd;
+      if (node.kind === 'message') {
+        node.children.push(newNode(headerEnd, false));
+        this.parts++;
+      }
       return cut;
     }
     if (own !== null) return this.parseMultipart(node, own, digest, depth);
@@ -168,7 +176,7 @@ class MimeParser {
       node.children.push(child);
       this.parts++;
       const hit = this.parsePart(child, hb.end, false, depth + 1);
-      node.end = child.end;
+      node.end = hit === null ? child.end : hit.cut;
       return hit;
     }
     const hit = this.findHit(hb.end);
@@ -184,6 +192,12 @@ class MimeParser {
         this.stack.pop();
         node.end = hit === null ? this.raw.length : hit.cut;
         return hit;
+      }
+      if (hit.next === -1) {
+        // Nothing follows the boundary line, not even its line break: no new part.
+        this.stack.pop();
+        node.end = this.raw.length;
+        return null;
       }
       if (hit.close) {
         this.stack.pop();
@@ -203,12 +217,11 @@ class MimeParser {
   }
 }
 
-function kindOf(ct: ContentType): NodeKind {
+function kindOf(ct: ContentType): PartKind {
   if (equalsIgnoreCase(ct.type, 'message') && equalsIgnoreCase(ct.subtype, 'rfc822')) return 'message';
-  if (equalsIgnoreCase(ct.type, 'text')) return 'text';
   // "multipart" alone (no subtype) is a broken type, not a multipart.
   if (equalsIgnoreCase(ct.type, 'multipart') && ct.subtype !== '') return 'multipart';
-  return 'other';
+  return 'single';
 }
 
 function param(params: string[], name: string): string | null {

@@ -8,7 +8,7 @@ import { equalsIgnoreCase } from './ascii.js';
 import { collapseWhitespace, decodeCharset, decodeTransfer } from './decode.js';
 import type { BodyPart, Octets } from './types.js';
 
-export const PREVIEW_CHARS = 200;
+const PREVIEW_CHARS = 200;
 /** Encoded bytes read from a part: plenty for 200 characters once decoded. */
 const PLAIN_WINDOW = 16 * 1024;
 const HTML_WINDOW = 64 * 1024;
@@ -45,10 +45,27 @@ const ENTITIES = new Map([
   ['nbsp', ' '],
 ]);
 
+/** Removes <style>, <script> and <head> elements with their content (linear: no backtracking regex). */
+function dropInvisible(html: string): string {
+  const lower = html.toLowerCase();
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = /<(style|script|head)\b/g;
+    open.lastIndex = from;
+    const m = open.exec(lower);
+    if (m === null) return out + html.slice(from);
+    const close = lower.indexOf(`</${m[1]}`, m.index);
+    out += html.slice(from, m.index) + ' ';
+    const gt = close === -1 ? -1 : lower.indexOf('>', close);
+    if (gt === -1) return out;
+    from = gt + 1;
+  }
+}
+
 function htmlToText(html: string): string {
-  return html
-    .replace(/<(style|script|head)\b[^]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>?/g, ' ')
+  return dropInvisible(html)
+    .replace(/<[a-z/!?][^>]*(?:>|$)/gi, ' ')
     .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e: string) => {
       if (e[0] !== '#') return ENTITIES.get(e.toLowerCase()) ?? m;
       const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);

@@ -4,7 +4,7 @@
  * (or "name*" when any segment is extended, the value then kept percent-encoded with
  * its charset'language' prefix, as RFC 2231 writes it); continuations with a missing
  * index stay separate under their own names. Plain parameters come first, in order;
- * merged ones follow, sorted by name. Charset decoding is for consumers (see decode.ts).
+ * merged ones follow, sorted by name. Decoding "name*" values is left to consumers.
  */
 import { asciiLower } from './ascii.js';
 import { NUL_REPLACEMENT, Str, type Rfc822Parser } from './rfc822.js';

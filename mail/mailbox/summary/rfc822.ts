@@ -38,7 +38,7 @@ for (let c = 0x30; c <= 0x39; c++) ATEXT[c] = 2;
 for (let c = 0x41; c <= 0x5a; c++) ATEXT[c] = 2;
 for (let c = 0x61; c <= 0x7a; c++) ATEXT[c] = 2;
 
-export function isAtext(c: number): boolean {
+function isAtext(c: number): boolean {
   return ATEXT[c] !== 0;
 }
 

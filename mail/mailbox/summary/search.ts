@@ -8,8 +8,11 @@ import { collapseWhitespace, decodeHeader } from './decode.js';
 import { headerString, type HeaderField } from './headers.js';
 import type { SearchFields } from './types.js';
 
+/** Longest header text kept per field: SEARCH matches within it, and decoding stays linear-time. */
+const MAX_FIELD = 64 * 1024;
+
 function normalised(values: string[]): string {
-  return collapseWhitespace(values.map(decodeHeader).join(', ')).toLowerCase();
+  return collapseWhitespace(decodeHeader(values.join(', ').slice(0, MAX_FIELD))).toLowerCase();
 }
 
 export function searchFieldsOf(fields: HeaderField[]): SearchFields {
@@ -30,7 +33,7 @@ export function searchFieldsOf(fields: HeaderField[]): SearchFields {
     to: normalised(all('to')),
     cc: normalised(all('cc')),
     bcc: normalised(all('bcc')),
-    date: date === undefined ? null : parseDate(decodeHeader(date)),
+    date: date === undefined ? null : parseDate(decodeHeader(date.slice(0, MAX_FIELD))),
     headerNames: [...byName.keys()],
   };
 }

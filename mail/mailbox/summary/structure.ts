@@ -9,11 +9,6 @@ import type { LineIndex } from './lines.js';
 import type { MimeNode } from './mime.js';
 import type { BodyPart, Octets, PartKind } from './types.js';
 
-function partKind(node: MimeNode): PartKind {
-  if (node.kind === 'multipart') return 'multipart';
-  return node.kind === 'message' ? 'message' : 'single';
-}
-
 /** The type BODYSTRUCTURE shows: text/plain without a Content-Type, message/rfc822 for messages. */
 function typeOf(kind: PartKind, c: ContentFields): [Octets, Octets] {
   if (kind === 'message') return ['message', 'rfc822'];
@@ -26,7 +21,7 @@ function typeOf(kind: PartKind, c: ContentFields): [Octets, Octets] {
 export function bodyPart(node: MimeNode, lines: LineIndex): BodyPart {
   // Without MIME (no Mime-Version, no Content-Type, not inside a multipart) Content-* headers mean nothing.
   const c = node.mime ? contentFields(node.fields) : emptyContentFields();
-  const kind = partKind(node);
+  const kind = node.kind;
   const [type, subtype] = typeOf(kind, c);
   const part: BodyPart = {
     kind,

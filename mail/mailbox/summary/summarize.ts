@@ -21,6 +21,7 @@ export function summarize(raw: Buffer): MessageSummary {
     size: lines.virtualSize(0, raw.length),
     rawSize: raw.length,
     bareLf: lines.hasBareLf,
+    header: raw.toString('latin1', 0, body.bodyStart),
     envelope: envelopeOf(root.fields),
     body,
     preview: previewOf(raw, body),

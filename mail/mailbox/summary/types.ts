@@ -106,9 +106,15 @@ export interface MessageSummary {
   rawSize: number;
   /**
    * True when some line ends in a bare LF: byte ranges must then be served with LF
-   * turned into CRLF (that is what `size` and the part sizes count).
+   * turned into CRLF (that is what `size` and the part sizes count), and partial
+   * fetch offsets are not raw offsets. False: raw offsets are IMAP offsets.
    */
   bareLf: boolean;
+  /**
+   * The message's header as raw octets (bytes [0, body.bodyStart), empty line
+   * included): BODY[HEADER], HEADER.FIELDS and RFC822.HEADER are served from it.
+   */
+  header: Octets;
   envelope: Envelope;
   /** The BODYSTRUCTURE tree; its root spans the whole message. */
   body: BodyPart;
