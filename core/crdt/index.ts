@@ -68,3 +68,22 @@ export function mergeDeletable<T>(a: Deletable<T>, b: Deletable<T>, mergeInner: 
   if (!isPresent(b)) return b;
   return { present: mergeInner(a.present, b.present) };
 }
+
+/**
+ * Map whose values are themselves CRDTs, merged key by key; no removal (values encode
+ * their own deletion). Kept sorted by key so equal maps encode equally.
+ */
+export type CrdtMap<V> = [key: string, value: V][];
+
+export function crdtMapGet<V>(map: CrdtMap<V>, key: string): V | undefined {
+  return map.find((e) => e[0] === key)?.[1];
+}
+
+export function mergeCrdtMap<V>(a: CrdtMap<V>, b: CrdtMap<V>, mergeValue: (x: V, y: V) => V): CrdtMap<V> {
+  const out = new Map<string, V>();
+  for (const [key, value] of [...a, ...b]) {
+    const prev = out.get(key);
+    out.set(key, prev === undefined ? value : mergeValue(prev, value));
+  }
+  return [...out.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+}
