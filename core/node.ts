@@ -9,6 +9,7 @@ import { BlockManager } from './block/index.js';
 import { Db } from './db/index.js';
 import { Model } from './model/index.js';
 import { K2vService } from './model/k2v/index.js';
+import { rightsOn } from './model/permission.js';
 import { parseBindAddr, type Config } from './util/config.js';
 import type { Logger } from './util/log.js';
 import { ApiMetrics, Registry } from './util/metrics.js';
@@ -72,8 +73,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       const key = model.keys.byId(keyId);
       const bucket = model.buckets.resolve(name, key);
       if (!key || !bucket) throw new ApiError('NoSuchBucket');
-      const perm = key.state.present.authorizedBuckets.find(([id]) => id === bucket.id.toString('hex'))?.[1];
-      if (!perm?.[need]) throw new ApiError('AccessDenied');
+      if (!rightsOn(key, bucket)[need]) throw new ApiError('AccessDenied');
       return bucket.id;
     },
   });

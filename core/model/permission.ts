@@ -1,3 +1,5 @@
+import type { KeyParams } from './key-table.js';
+
 /** A key's rights on a bucket, stored on both sides (bucket and key entries) for fast lookups. */
 export interface BucketKeyPerm {
   ts: bigint;
@@ -14,4 +16,10 @@ export function mergePerm(a: BucketKeyPerm, b: BucketKeyPerm): BucketKeyPerm {
 
 export function isAuthorized(perm: BucketKeyPerm | undefined): perm is BucketKeyPerm {
   return perm !== undefined && (perm.read || perm.write || perm.owner);
+}
+
+/** A key's rights on a bucket (none when it has no entry). */
+export function rightsOn(key: { state: { present: KeyParams } }, bucket: { id: Buffer }): { read: boolean; write: boolean; owner: boolean } {
+  const perm = key.state.present.authorizedBuckets.find(([id]) => id === bucket.id.toString('hex'))?.[1];
+  return { read: perm?.read ?? false, write: perm?.write ?? false, owner: perm?.owner ?? false };
 }

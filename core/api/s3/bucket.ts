@@ -1,7 +1,8 @@
 import { ApiError } from '../common/errors.js';
 import { sendXml } from '../common/http.js';
 import { parseXml, xmlDocument } from '../common/xml.js';
-import { bucketOf, ownerXml, rightsOn, type RequestContext } from './context.js';
+import { bucketOf, ownerXml, type RequestContext } from './context.js';
+import { rightsOn } from '../../model/permission.js';
 import { readCheckedBody } from './integrity.js';
 
 function bucketNameOf(ctx: RequestContext): string {

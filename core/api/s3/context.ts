@@ -30,12 +30,6 @@ export interface RequestContext {
   bucket: LiveBucket | undefined;
 }
 
-/** The key's rights on a bucket (none when it has no entry). */
-export function rightsOn(key: AccessKey, bucket: LiveBucket): { read: boolean; write: boolean; owner: boolean } {
-  const perm = key.state.present.authorizedBuckets.find(([id]) => id === bucket.id.toString('hex'))?.[1];
-  return { read: perm?.read ?? false, write: perm?.write ?? false, owner: perm?.owner ?? false };
-}
-
 export function header(ctx: Pick<RequestContext, 'headers'>, name: string): string | undefined {
   const v = ctx.headers[name];
   return Array.isArray(v) ? v.join(',') : v;

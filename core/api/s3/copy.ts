@@ -4,7 +4,8 @@ import { ApiError } from '../common/errors.js';
 import { percentDecode, sendXml } from '../common/http.js';
 import { xmlDocument } from '../common/xml.js';
 import { dateOf, evaluateConditions } from './conditions.js';
-import { bucketOf, header, keyOf, rightsOn, type RequestContext } from './context.js';
+import { bucketOf, header, keyOf, type RequestContext } from './context.js';
+import { rightsOn } from '../../model/permission.js';
 import { storedHeaders } from './object-headers.js';
 
 export interface CopySource {

@@ -7,7 +7,8 @@ import { requestBody } from '../common/body.js';
 import { ApiError, toApiError, type ErrorCode } from '../common/errors.js';
 import { newRequestId, parseQuery, percentDecode, sendError, splitTarget } from '../common/http.js';
 import { verifySignature } from '../common/signature.js';
-import { rightsOn, type AccessKey, type RequestContext } from './context.js';
+import type { AccessKey, RequestContext } from './context.js';
+import { rightsOn } from '../../model/permission.js';
 import { applyCorsHeaders, preflight } from './cors.js';
 import { route } from './router.js';
 
