@@ -21,6 +21,7 @@ export const VERSION = '0.1.0';
 export interface RunningNode {
   id: string;
   model: Model;
+  k2v: K2vService;
   /** Bound addresses by API name ("s3", "admin"), as host:port. */
   addresses: Record<string, string>;
   stop(): Promise<void>;
@@ -63,8 +64,9 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     onRequest: (endpoint, status, durationMs) => s3Metrics.record(endpoint, status, durationMs),
   });
   const k2vMetrics = new ApiMetrics(registry, 'k2v');
+  const k2vService = new K2vService({ db, nodeId: nodeKey.id });
   const k2v = createK2vServer({
-    k2v: new K2vService({ db, nodeId: nodeKey.id }),
+    k2v: k2vService,
     config,
     logger: logger.child({ api: 'k2v' }),
     onRequest: (endpoint, status, durationMs) => k2vMetrics.record(endpoint, status, durationMs),
@@ -114,6 +116,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   return {
     id: nodeKey.id,
     model,
+    k2v: k2vService,
     addresses,
     async stop() {
       blocks.stop();
