@@ -3,6 +3,7 @@ import { VERSION } from '../core/node.js';
 import { registerAccount } from './commands/account.js';
 import { registerBucket } from './commands/bucket.js';
 import { registerKey } from './commands/key.js';
+import { registerRepair } from './commands/repair.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   registerStatus(program, withAdminOptions);
   registerKey(program, withAdminOptions);
   registerBucket(program, withAdminOptions);
+  registerRepair(program, withAdminOptions);
   registerAccount(program);
   await program.parseAsync(argv);
 }

@@ -5,10 +5,12 @@ import { createAdminServer } from './api/admin/server.js';
 import { ApiError } from './api/common/errors.js';
 import { createK2vServer } from './api/k2v/server.js';
 import { createS3Server } from './api/s3/server.js';
+import { createWebServer } from './api/web/server.js';
 import { BlockManager } from './block/index.js';
 import { Db } from './db/index.js';
 import { Model } from './model/index.js';
 import { K2vService } from './model/k2v/index.js';
+import { LifecycleWorker } from './model/lifecycle-worker.js';
 import { rightsOn } from './model/permission.js';
 import { parseBindAddr, type Config } from './util/config.js';
 import type { Logger } from './util/log.js';
@@ -50,7 +52,14 @@ function close(server: Server): Promise<void> {
 export async function startNode(config: Config, logger: Logger): Promise<RunningNode> {
   const nodeKey = loadOrCreateNodeKey(config.metadataDir);
   const db = Db.open({ path: join(config.metadataDir, 'db'), fsync: config.metadataFsync, mapSize: config.lmdbMapSize });
-  const blocks = new BlockManager(db, { dataDir: config.dataDir, fsync: config.dataFsync, gcDelayMs: config.blockGcDelayMs });
+  let blocks: BlockManager;
+  try {
+    blocks = new BlockManager(db, { dataDir: config.dataDir, fsync: config.dataFsync, gcDelayMs: config.blockGcDelayMs });
+    await blocks.ready;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const model = new Model({ db, blocks, config });
   const registry = new Registry();
   const startedAt = Date.now();
@@ -63,6 +72,12 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     logger: logger.child({ api: 's3' }),
     onRequest: (endpoint, status, durationMs) => s3Metrics.record(endpoint, status, durationMs),
   });
+  const webMetrics = new ApiMetrics(registry, 'web', 'web');
+  const web = createWebServer(model, config, {
+    logger: logger.child({ api: 'web' }),
+    onRequest: (method, status, durationMs) => webMetrics.record(method, status, durationMs),
+  });
+  const lifecycle = new LifecycleWorker({ lifecycle: model.lifecycle, db, logger: logger.child({ worker: 'lifecycle' }) });
   const k2vMetrics = new ApiMetrics(registry, 'k2v');
   const k2vService = new K2vService({ db, nodeId: nodeKey.id });
   const k2v = createK2vServer({
@@ -93,10 +108,12 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       replicationFactor: config.replicationFactor,
       nodes: [{ id: nodeKey.id, addr: config.rpcBindAddr, isUp: true, lastSeenSecsAgo: 0, role: { zone: 'local', capacity: null, tags: [] } }],
     }),
+    repairs: { rebalance: () => blocks.rebalance(), lifecycle: () => lifecycle.runNow() },
   });
 
   const servers: Array<[string, Server, string]> = [
     ['s3', s3, config.s3.bindAddr],
+    ['web', web, config.web.bindAddr],
     ['k2v', k2v, config.k2v.bindAddr],
     ['admin', admin, config.admin.bindAddr],
   ];
@@ -112,6 +129,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     throw err;
   }
   blocks.startGc(60_000, (err) => logger.error({ err }, 'block garbage collection failed'));
+  lifecycle.start();
 
   return {
     id: nodeKey.id,
@@ -121,6 +139,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     async stop() {
       blocks.stop();
       await Promise.all(servers.map(([, s]) => close(s)));
+      await lifecycle.stop();
       await db.close();
     },
   };

@@ -22,4 +22,7 @@ export interface BucketJson {
   objects: number;
   bytes: number;
   unfinishedUploads: number;
+  websiteAccess: boolean;
+  websiteConfig: { indexDocument: string; errorDocument: string | null } | null;
+  quotas: { maxSize: number | null; maxObjects: number | null };
 }

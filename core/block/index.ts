@@ -1,42 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Db, Tree } from '../db/index.js';
 import { decode, encode } from '../util/codec.js';
+import type { DataDirConfig } from '../util/config.js';
 import { CorruptionError } from '../util/errors.js';
-import { toHex } from '../util/encoding.js';
+import { toHex, utf8 } from '../util/encoding.js';
 import { sha256, sha256Async } from '../util/hash.js';
-
-// The callback API, promisified: node:fs/promises (FileHandle) costs several times more
-// per small file, which caps small-object throughput.
-const open = promisify(fs.open);
-const write = promisify(fs.write);
-const fdatasync = promisify(fs.fdatasync);
-const fsyncFd = promisify(fs.fsync);
-const close = promisify(fs.close);
-const rename = promisify(fs.rename);
-const mkdir = promisify(fs.mkdir);
-const readFile = promisify(fs.readFile);
-const unlink = promisify(fs.unlink);
-
-/** The first `size` bytes of a file (fewer if it is shorter); the close is not waited for. */
-function readExactly(path: string, size: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    fs.open(path, 'r', (err, fd) => {
-      if (err) return reject(err);
-      const buf = Buffer.allocUnsafe(size);
-      fs.read(fd, buf, 0, size, 0, (readErr, n) => {
-        fs.close(fd, () => undefined);
-        if (readErr) reject(readErr);
-        else resolve(n === size ? buf : buf.subarray(0, n));
-      });
-    });
-  });
-}
+import { blockFiles, isNotFound, readBlockFile, unlinkIfExists, writeFileAtomically } from './files.js';
+import { DataLayout } from './layout.js';
+import { checkDataDirs } from './markers.js';
 
 export interface BlockManagerOptions {
-  dataDir: string;
+  /** One directory, or several disks (the configuration's data_dir). */
+  dataDir: string | readonly DataDirConfig[];
   /** fsync each block and its directory before `put` resolves. */
   fsync: boolean;
   /** How long an unreferenced block is kept before deletion (a reference may come back meanwhile). */
@@ -49,38 +24,71 @@ interface RefCount {
   zeroSince?: number;
 }
 
+/** What a rebalance did. */
+export interface RebalanceResult {
+  /** Blocks copied to their primary directory and removed from where they were. */
+  moved: number;
+  /** Extra copies removed (the primary directory had the block already). */
+  duplicatesRemoved: number;
+  /** Blocks left in place because they do not match their hash. */
+  corrupted: number;
+  /** Blocks left in place because they were being written or collected: run again later. */
+  busy: number;
+}
+
 /**
  * Content-addressed data blocks on disk (data_dir/hh/hh/<sha256>), written
  * tmp → fsync → rename so a crash never leaves a partial block under its name, and
- * verified against their hash on every read. Reference counts live in the metadata
- * database and are changed only inside its transactions (by the block_ref table).
+ * verified against their hash on every read. With several data directories, each
+ * block has a primary one (DataLayout) and may be found in any. Reference counts live
+ * in the metadata database and are changed only inside its transactions (by the
+ * block_ref table).
  */
 export class BlockManager {
   private readonly rc: Tree;
+  private readonly layout: DataLayout;
   private gcTimer: NodeJS.Timeout | undefined;
   /** Blocks written but not yet referenced by committed metadata: never collected. */
   private readonly pins = new Map<string, number>();
-  /** Blocks being unlinked by the collector: a put of the same hash waits for it. */
-  private readonly deleting = new Map<string, Promise<void>>();
+  /** Blocks being deleted by the collector or moved by a rebalance: a put of the same hash waits. */
+  private readonly busy = new Map<string, Promise<void>>();
+  /** Resolves once the markers of directories seen for the first time are recorded. */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly db: Db,
     private readonly options: BlockManagerOptions,
   ) {
     this.rc = db.tree('block:rc');
+    const dirs = typeof options.dataDir === 'string' ? [{ path: options.dataDir, capacity: null, readOnly: false }] : options.dataDir;
+    this.layout = new DataLayout(dirs);
+    const known = db.tree('block:data_dirs');
+    const fresh = checkDataDirs(dirs, known);
+    this.ready = fresh.length === 0 ? Promise.resolve() : db.transaction(() => fresh.forEach(([path, id]) => known.put(utf8(path), utf8(id))));
+    this.ready.catch(() => undefined); // awaited by whoever starts the node; handled meanwhile
   }
 
   static hashOf(data: Uint8Array): Buffer {
     return sha256(data);
   }
 
-  private dirOf(hash: Uint8Array): string {
+  private dirOf(hash: Uint8Array, root = this.layout.primaryDir(hash)): string {
     const hex = toHex(hash);
-    return join(this.options.dataDir, hex.slice(0, 2), hex.slice(2, 4));
+    return join(root, hex.slice(0, 2), hex.slice(2, 4));
   }
 
+  /** Where the block is written: in its primary directory. */
   pathOf(hash: Uint8Array): string {
     return join(this.dirOf(hash), toHex(hash));
+  }
+
+  private searchPaths(hash: Uint8Array): string[] {
+    return this.layout.searchDirs(hash).map((root) => join(this.dirOf(hash, root), toHex(hash)));
+  }
+
+  /** Partitions each data directory is primary for (status, tests). */
+  partitionsOf(path: string): number {
+    return this.layout.partitionsOf(path);
   }
 
   /**
@@ -91,34 +99,8 @@ export class BlockManager {
   async put(hash: Uint8Array, data: Uint8Array): Promise<void> {
     const hex = toHex(hash);
     this.pins.set(hex, (this.pins.get(hex) ?? 0) + 1);
-    await this.deleting.get(hex);
-    const dir = this.dirOf(hash);
-    const path = join(dir, toHex(hash));
-    const tmp = `${path}.tmp${randomBytes(6).toString('hex')}`;
-    let fd: number;
-    try {
-      fd = await open(tmp, 'w');
-    } catch (err) {
-      // The first block of its directory: create the directory (no mkdir call per put).
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(dir, { recursive: true });
-      fd = await open(tmp, 'w');
-    }
-    try {
-      for (let done = 0; done < data.length; ) done += (await write(fd, data, done, data.length - done)).bytesWritten;
-      if (this.options.fsync) await fdatasync(fd);
-    } finally {
-      await close(fd);
-    }
-    await rename(tmp, path);
-    if (this.options.fsync) {
-      const d = await open(dir, 'r');
-      try {
-        await fsyncFd(d);
-      } finally {
-        await close(d);
-      }
-    }
+    await this.busy.get(hex);
+    await writeFileAtomically(this.dirOf(hash), hex, data, this.options.fsync);
   }
 
   unpin(hash: Uint8Array): void {
@@ -129,16 +111,28 @@ export class BlockManager {
   }
 
   /**
-   * Reads a block and checks it against its hash. With the block's `size` (callers
-   * usually know it) the read takes two thread-pool round trips instead of four.
+   * Reads a block, from whichever data directory has it, and checks it against its
+   * hash. With the block's `size` (callers usually know it) the read takes two
+   * thread-pool round trips instead of four.
    */
   async get(hash: Uint8Array, size?: number): Promise<Buffer> {
-    const path = this.pathOf(hash);
-    const data = size === undefined ? await readFile(path) : await readExactly(path, size);
-    if (!(await sha256Async(data)).equals(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength))) {
-      throw new CorruptionError(`block ${toHex(hash)} does not match its hash`);
+    let data: Buffer | undefined;
+    for (const path of this.searchPaths(hash)) {
+      try {
+        data = await readBlockFile(path, size);
+        break;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
     }
+    // Missed everywhere: a rebalance may just have moved it to its primary directory.
+    data ??= await readBlockFile(this.pathOf(hash), size);
+    if (!(await this.matches(hash, data))) throw new CorruptionError(`block ${toHex(hash)} does not match its hash`);
     return data;
+  }
+
+  private async matches(hash: Uint8Array, data: Buffer): Promise<boolean> {
+    return (await sha256Async(data)).equals(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength));
   }
 
   private readRc(hash: Uint8Array): RefCount {
@@ -163,7 +157,17 @@ export class BlockManager {
     return this.readRc(hash).count;
   }
 
-  /** Deletes blocks unreferenced for longer than the delay; returns how many went. */
+  /** Marks a block busy (deleted or moved) until the returned function is called. */
+  private claim(hex: string): () => void {
+    let release!: () => void;
+    this.busy.set(hex, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.busy.delete(hex);
+      release();
+    };
+  }
+
+  /** Deletes blocks unreferenced for longer than the delay (every copy); returns how many went. */
   async collectGarbage(now = Date.now()): Promise<number> {
     const due: Buffer[] = [];
     for (const { key, value } of this.rc.range()) {
@@ -173,25 +177,66 @@ export class BlockManager {
     let deleted = 0;
     for (const hash of due) {
       const hex = toHex(hash);
-      // Re-checked in the transaction: a reference or a put may have arrived since the scan.
-      const gone = await this.db.transaction(() => {
-        if (this.readRc(hash).count !== 0 || this.pins.has(hex) || this.deleting.has(hex)) return false;
-        this.rc.remove(hash);
-        return true;
-      });
-      if (!gone || this.pins.has(hex)) continue;
-      const removal = unlink(this.pathOf(hash)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      this.deleting.set(hex, removal);
+      if (this.busy.has(hex)) continue;
+      const release = this.claim(hex);
       try {
-        await removal;
+        // Re-checked in the transaction: a reference or a put may have arrived since the scan.
+        const gone = await this.db.transaction(() => {
+          if (this.readRc(hash).count !== 0 || this.pins.has(hex)) return false;
+          this.rc.remove(hash);
+          return true;
+        });
+        if (!gone || this.pins.has(hex)) continue;
+        await Promise.all(this.searchPaths(hash).map(unlinkIfExists));
+        deleted++;
       } finally {
-        this.deleting.delete(hex);
+        release();
       }
-      deleted++;
     }
     return deleted;
+  }
+
+  /**
+   * Moves every block that is not in its primary directory there (after data_dir
+   * changed; read-only directories end up empty): copied and verified, then removed
+   * from where it was, so a reader always finds one copy.
+   */
+  async rebalance(): Promise<RebalanceResult> {
+    const result: RebalanceResult = { moved: 0, duplicatesRemoved: 0, corrupted: 0, busy: 0 };
+    for (const dir of this.layout.dirs) {
+      for await (const { hash, path } of blockFiles(dir.path)) {
+        const target = this.pathOf(hash);
+        if (path === target) continue;
+        const hex = toHex(hash);
+        if (this.busy.has(hex)) {
+          result.busy++;
+          continue;
+        }
+        const release = this.claim(hex);
+        try {
+          result[await this.moveToPrimary(hash, path, target)]++;
+        } finally {
+          release();
+        }
+      }
+    }
+    return result;
+  }
+
+  private async moveToPrimary(hash: Buffer, from: string, to: string): Promise<'moved' | 'duplicatesRemoved' | 'corrupted'> {
+    const existing = await readBlockFile(to).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    let outcome: 'moved' | 'duplicatesRemoved' = 'duplicatesRemoved';
+    if (existing === undefined || !(await this.matches(hash, existing))) {
+      const data = await readBlockFile(from);
+      if (!(await this.matches(hash, data))) return 'corrupted';
+      await writeFileAtomically(this.dirOf(hash), toHex(hash), data, this.options.fsync);
+      outcome = 'moved';
+    }
+    await unlinkIfExists(from);
+    return outcome;
   }
 
   /** Runs garbage collection periodically until `stop`. */

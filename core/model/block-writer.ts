@@ -1,7 +1,7 @@
 import type { ModelContext } from './context.js';
 import type { HashStream } from './hasher.js';
 import type { Tables } from './tables.js';
-import type { VersionBacklink, VersionBlock } from './version-table.js';
+import { deletedVersion, type VersionBacklink, type VersionBlock } from './version-table.js';
 
 /** Blocks stored concurrently per upload (Garage's PUT_BLOCKS_MAX_PARALLEL). */
 const BLOCKS_IN_FLIGHT = 3;
@@ -70,6 +70,16 @@ export function addBlocksInTransaction(t: Tables, uuid: Buffer, backlink: Versio
     t.blockRefs.applyInTransaction({ block: block.hash, version: uuid, deleted: false });
     if (version.deleted) t.blockRefs.applyInTransaction({ block: block.hash, version: uuid, deleted: true });
   }
+}
+
+/**
+ * Hands blocks that were written but whose version never committed to the collector:
+ * a reference made and dropped at once leaves other references as they were, and an
+ * otherwise unreferenced block at zero (deletable after the delay).
+ */
+export function releaseBlocksInTransaction(t: Tables, uuid: Buffer, backlink: VersionBacklink, blocks: VersionBlock[]): void {
+  t.versions.applyInTransaction(deletedVersion(uuid, backlink));
+  addBlocksInTransaction(t, uuid, backlink, blocks);
 }
 
 /**

@@ -30,11 +30,23 @@ export interface BucketQuotas {
   maxObjects: bigint | null;
 }
 
+/** Which objects a lifecycle rule applies to (every condition given must hold). */
+export interface LifecycleFilter {
+  prefix: string | null;
+  /** Bytes; the object must be strictly larger. */
+  sizeGreaterThan: number | null;
+  /** Bytes; the object must be strictly smaller. */
+  sizeLessThan: number | null;
+}
+
+/** A lifecycle rule of the kinds Garage supports. */
 export interface LifecycleRule {
   id: string | null;
   enabled: boolean;
-  prefix: string | null;
-  expirationDays: number | null;
+  filter: LifecycleFilter;
+  /** Expire current objects N days after their creation, or from a day on (YYYY-MM-DD, midnight UTC). */
+  expiration: { days: number } | { date: string } | null;
+  /** Abort multipart uploads N days after they were started. */
   abortIncompleteUploadDays: number | null;
 }
 

@@ -12,7 +12,7 @@ import {
   setLocalAliasInTransaction,
   setPermInTransaction,
 } from './access.js';
-import { isValidBucketName, newBucketParams, type BucketEntry, type BucketParams, type CorsRule } from './bucket-table.js';
+import { isValidBucketName, newBucketParams, type BucketEntry, type BucketParams, type BucketQuotas, type WebsiteConfig } from './bucket-table.js';
 import type { ModelContext } from './context.js';
 import { ModelError } from './errors.js';
 import type { KeyEntry, KeyParams } from './key-table.js';
@@ -36,7 +36,12 @@ export interface BucketInfo {
   objects: bigint;
   bytes: bigint;
   unfinishedUploads: bigint;
+  website: WebsiteConfig | null;
+  quotas: BucketQuotas;
 }
+
+/** The settings stored as last-writer-wins values in the bucket entry. */
+export type BucketSetting = 'cors' | 'website' | 'quotas' | 'lifecycle';
 
 export type LiveBucket = BucketEntry & { state: { present: BucketParams } };
 type LiveKey = KeyEntry & { state: { present: KeyParams } };
@@ -80,6 +85,8 @@ export class Buckets {
       objects: counts.objects,
       bytes: counts.bytes,
       unfinishedUploads: counts.unfinishedUploads,
+      website: p.website.value,
+      quotas: p.quotas.value,
     };
   }
 
@@ -256,15 +263,21 @@ export class Buckets {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Replaces (or with null removes) the bucket's CORS rules. */
-  setCors(bucketId: Buffer, rules: CorsRule[] | null): Promise<void> {
+  /** Replaces one of the bucket's settings (CORS rules, website, quotas, lifecycle rules); null removes a rule set. */
+  setConfig<F extends BucketSetting>(bucketId: Buffer, field: F, value: BucketParams[F]['value']): Promise<void> {
     return this.ctx.lock.run(async () => {
       await this.ctx.db.transaction(() => {
         const bucket = this.byId(bucketId);
         if (!bucket) throw new ModelError('NoSuchBucket', 'the bucket was deleted');
         const p = bucket.state.present;
-        this.ctx.tables.buckets.applyInTransaction({ id: bucketId, state: { present: { ...p, cors: { ts: nextTimestamp(p.cors.ts), value: rules } } } });
+        const present: BucketParams = { ...p, [field]: { ts: nextTimestamp(p[field].ts), value } };
+        this.ctx.tables.buckets.applyInTransaction({ id: bucketId, state: { present } });
       });
     });
+  }
+
+  /** setConfig for the admin API, with the bucket given as a 64-hex id. */
+  setConfigById<F extends BucketSetting>(id: string, field: F, value: BucketParams[F]['value']): Promise<void> {
+    return this.setConfig(this.required(id).id, field, value);
   }
 }

@@ -17,6 +17,7 @@ const STATUS = {
   NoSuchBucket: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
+  QuotaExceeded: 403,
 } as const;
 
 export type ModelErrorCode = keyof typeof STATUS;

@@ -3,17 +3,21 @@ import type { Db } from '../db/index.js';
 import type { Config } from '../util/config.js';
 import { BlockCache } from './block-cache.js';
 import { BlockHasher } from './hasher.js';
+import type { BucketQuotas, WebsiteConfig } from './bucket-table.js';
 import { Buckets, type BucketInfo, type PermFlags } from './buckets.js';
 import type { ModelContext } from './context.js';
 import { Keys, type KeyInfo } from './keys.js';
+import { Lifecycle } from './lifecycle.js';
 import { Multipart } from './multipart.js';
 import { Mutex } from './mutex.js';
 import { Objects } from './objects.js';
 import { Tables } from './tables.js';
 
 export type { BucketInfo, BucketKeyInfo, LiveBucket, PermFlags } from './buckets.js';
+export type { BucketQuotas, LifecycleRule, WebsiteConfig } from './bucket-table.js';
 export type { KeyBucketInfo, KeyInfo } from './keys.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
+export type { LifecycleResult } from './lifecycle.js';
 
 /** Blocks up to this size (small objects) are kept in memory once stored or read... */
 const CACHED_BLOCK_MAX = 64 * 1024;
@@ -37,6 +41,7 @@ export class Model {
   readonly keys: Keys;
   readonly objects: Objects;
   readonly multipart: Multipart;
+  readonly lifecycle: Lifecycle;
   readonly config: Config;
 
   constructor(options: ModelOptions) {
@@ -47,6 +52,7 @@ export class Model {
     this.keys = new Keys(ctx);
     this.objects = new Objects(ctx);
     this.multipart = new Multipart(ctx);
+    this.lifecycle = new Lifecycle(ctx);
   }
 
   createKey(name: string): Promise<KeyInfo> {
@@ -93,6 +99,13 @@ export class Model {
   /** Deletes an empty bucket (BucketNotEmpty otherwise), its aliases and permissions. */
   deleteBucket(id: string): Promise<void> {
     return this.buckets.delete(id);
+  }
+
+  /** Admin UpdateBucket: website access (null: off) and quotas; what is undefined stays as it is. */
+  async updateBucket(id: string, update: { website?: WebsiteConfig | null; quotas?: BucketQuotas }): Promise<BucketInfo> {
+    if (update.website !== undefined) await this.buckets.setConfigById(id, 'website', update.website);
+    if (update.quotas !== undefined) await this.buckets.setConfigById(id, 'quotas', update.quotas);
+    return (await this.getBucket(id))!;
   }
 
   /** Grants the flags set to true; the others stay as they are. */

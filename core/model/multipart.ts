@@ -7,7 +7,8 @@ import type { ModelContext } from './context.js';
 import { ModelError } from './errors.js';
 import { listPage, resumeAfterMarker, type ListItem, type ListParams, type ListResult } from './list.js';
 import { latestParts, type MpuEntry, type MpuPart } from './mpu-table.js';
-import { checkKey, type BodyVerifier, type WriteResult } from './objects.js';
+import { checkKey, completeVersionInTransaction, type BodyVerifier, type WriteResult } from './objects.js';
+import { withQuotaCheck } from './quotas.js';
 import { maxVersionTs, type ChecksumAlgorithm, type ObjectChecksum, type ObjectHeaders, type ObjectMeta, type ObjectVersion, type UploadingState } from './object-table.js';
 import { readPieces, type DataLayout } from './read.js';
 import { deletedVersion, type VersionBacklink, type VersionBlock } from './version-table.js';
@@ -201,7 +202,7 @@ export class Multipart {
       if (blocks.length > 0) addBlocksInTransaction(t, uploadId, { object: { bucketId, key } }, blocks);
       const data = blocks.length > 0 ? { firstBlock: { meta, hash: blocks[0]!.hash } } : { inline: { meta, bytes: EMPTY } };
       // The upload's own version turns complete; the object hook then deletes the upload and its part versions.
-      t.objects.applyInTransaction({ bucketId, key, versions: [{ uuid: uploadId, ts: upload.ts, state: { complete: data } }] });
+      withQuotaCheck(t, bucketId, () => completeVersionInTransaction(t, bucketId, key, uploadId, data, upload.ts));
       return { uuid: uploadId, ts: upload.ts, meta };
     });
   }

@@ -1,6 +1,6 @@
 import { md5, randomId, sha256Async } from '../util/hash.js';
 import { nextTimestamp } from '../util/time.js';
-import { addBlocksInTransaction, BlockChunker, VersionWriter } from './block-writer.js';
+import { addBlocksInTransaction, BlockChunker, releaseBlocksInTransaction, VersionWriter } from './block-writer.js';
 import type { ModelContext } from './context.js';
 import { ModelError } from './errors.js';
 import { listPage, type ListItem, type ListParams, type ListResult } from './list.js';
@@ -16,7 +16,9 @@ import {
   type ObjectMeta,
   type ObjectVersionData,
 } from './object-table.js';
+import { withQuotaCheck } from './quotas.js';
 import { readRange, type DataLayout } from './read.js';
+import type { Tables } from './tables.js';
 import type { VersionBacklink } from './version-table.js';
 
 /** A completed, non-deleted object version, as GET and HEAD see it. */
@@ -51,6 +53,13 @@ export interface WriteResult {
   uuid: Buffer;
   ts: bigint;
   meta: ObjectMeta;
+}
+
+/** Writes `data` as the newest complete version of an object (or as version `ts`), in the caller's transaction. */
+export function completeVersionInTransaction(t: Tables, bucketId: Buffer, key: string, uuid: Buffer, data: ObjectVersionData, ts?: bigint): bigint {
+  const stamp = ts ?? nextTimestamp(maxVersionTs(t.objects.getLocal(bucketId, Buffer.from(key, 'utf8'))));
+  t.objects.applyInTransaction({ bucketId, key, versions: [{ uuid, ts: stamp, state: { complete: data } }] });
+  return stamp;
 }
 
 export function checkKey(key: string): Buffer {
@@ -94,12 +103,10 @@ export class Objects {
     return readRange(this.ctx.blocks, this.ctx.cache, layout, start, end);
   }
 
-  /** Writes `data` as the newest complete version of the object, in the caller's transaction. */
-  private completeInTransaction(bucketId: Buffer, key: string, uuid: Buffer, data: ObjectVersionData, ts?: bigint): bigint {
+  /** A new complete version, refused (with everything else in the transaction) beyond the bucket's quotas. */
+  private addInTransaction(bucketId: Buffer, key: string, uuid: Buffer, data: ObjectVersionData, ts?: bigint): bigint {
     const t = this.ctx.tables;
-    const stamp = ts ?? nextTimestamp(maxVersionTs(t.objects.getLocal(bucketId, Buffer.from(key, 'utf8'))));
-    t.objects.applyInTransaction({ bucketId, key, versions: [{ uuid, ts: stamp, state: { complete: data } }] });
-    return stamp;
+    return withQuotaCheck(t, bucketId, () => completeVersionInTransaction(t, bucketId, key, uuid, data, ts));
   }
 
   /**
@@ -124,18 +131,22 @@ export class Objects {
       const meta = await finishMeta(md5(chunk.block));
       const data = chunk.block;
       if (meta.size < config.inlineThreshold) {
-        const ts = await db.transaction(() => this.completeInTransaction(input.bucketId, input.key, uuid, { inline: { meta, bytes: data } }));
+        const ts = await db.transaction(() => this.addInTransaction(input.bucketId, input.key, uuid, { inline: { meta, bytes: data } }));
         return { uuid, ts, meta };
       }
       const hash = await sha256Async(data);
+      const block = { part: 0, offset: 0, hash, size: data.length };
       try {
         await blocks.put(hash, data);
         this.ctx.cache.add(hash, data);
         const ts = await db.transaction(() => {
-          addBlocksInTransaction(t, uuid, backlink, [{ part: 0, offset: 0, hash, size: data.length }]);
-          return this.completeInTransaction(input.bucketId, input.key, uuid, { firstBlock: { meta, hash } });
+          addBlocksInTransaction(t, uuid, backlink, [block]);
+          return this.addInTransaction(input.bucketId, input.key, uuid, { firstBlock: { meta, hash } });
         });
         return { uuid, ts, meta };
+      } catch (err) {
+        await db.transaction(() => releaseBlocksInTransaction(t, uuid, backlink, [block]));
+        throw err;
       } finally {
         blocks.unpin(hash);
       }
@@ -153,7 +164,7 @@ export class Objects {
         chunk = await chunker.next();
       }
       const meta = await finishMeta(await writer.finish());
-      await db.transaction(() => this.completeInTransaction(input.bucketId, input.key, uuid, { firstBlock: { meta, hash: writer.firstHash! } }, ts));
+      await db.transaction(() => this.addInTransaction(input.bucketId, input.key, uuid, { firstBlock: { meta, hash: writer.firstHash! } }, ts));
       return { uuid, ts, meta };
     } catch (err) {
       await writer.settle();
@@ -177,7 +188,7 @@ export class Objects {
     };
     if (!keys.some(exists)) return;
     await this.ctx.db.transaction(() => {
-      for (const key of keys) if (exists(key)) this.completeInTransaction(bucketId, key, randomId(), { deleteMarker: true });
+      for (const key of keys) if (exists(key)) completeVersionInTransaction(t, bucketId, key, randomId(), { deleteMarker: true });
     });
   }
 
@@ -192,12 +203,12 @@ export class Objects {
     const uuid = randomId();
     const meta: ObjectMeta = { ...source.meta, headers: headers ?? source.meta.headers };
     const ts = await this.ctx.db.transaction(() => {
-      if ('inline' in source.data) return this.completeInTransaction(bucketId, key, uuid, { inline: { meta, bytes: source.data.inline.bytes } });
+      if ('inline' in source.data) return this.addInTransaction(bucketId, key, uuid, { inline: { meta, bytes: source.data.inline.bytes } });
       const from = t.versions.getLocal(source.uuid, Buffer.alloc(0));
       if (!from || from.deleted) throw new ModelError('NoSuchKey', 'the source object was deleted during the copy');
       const backlink: VersionBacklink = { object: { bucketId, key } };
       addBlocksInTransaction(t, uuid, backlink, from.blocks);
-      return this.completeInTransaction(bucketId, key, uuid, { firstBlock: { meta, hash: source.data.firstBlock.hash } });
+      return this.addInTransaction(bucketId, key, uuid, { firstBlock: { meta, hash: source.data.firstBlock.hash } });
     });
     return { uuid, ts, meta };
   }

@@ -26,3 +26,10 @@ export class CorruptionError extends AeroError {
     super('Corruption', message);
   }
 }
+
+/** A data directory is not the one this node expects there (a disk missing or mounted in the wrong place). */
+export class DataDirError extends AeroError {
+  constructor(message: string) {
+    super('DataDirError', message);
+  }
+}

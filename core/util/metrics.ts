@@ -117,10 +117,11 @@ export class ApiMetrics {
   private readonly errors: Counter;
   private readonly duration: Histogram;
 
-  constructor(registry: Registry, api: string) {
-    this.requests = registry.counter(`api_${api}_request_counter`, `Requests to the ${api} API`);
-    this.errors = registry.counter(`api_${api}_error_counter`, `Requests to the ${api} API answered with an error`);
-    this.duration = registry.histogram(`api_${api}_request_duration`, `Duration of ${api} API requests in seconds`);
+  /** `prefix` names the series (Garage's web endpoint uses `web_*`, not `api_web_*`). */
+  constructor(registry: Registry, api: string, prefix = `api_${api}`) {
+    this.requests = registry.counter(`${prefix}_request_counter`, `Requests to the ${api} API`);
+    this.errors = registry.counter(`${prefix}_error_counter`, `Requests to the ${api} API answered with an error`);
+    this.duration = registry.histogram(`${prefix}_request_duration`, `Duration of ${api} API requests in seconds`);
   }
 
   record(endpoint: string, status: number, durationMs: number): void {

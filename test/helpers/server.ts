@@ -34,6 +34,8 @@ export interface TestServer {
   s3Url: string;
   /** Empty when the server did not announce a K2V listener. */
   k2vUrl: string;
+  /** The static website endpoint; empty when the server did not announce one. */
+  webUrl: string;
   adminUrl: string;
   adminToken: string;
   /** Holds config.toml, meta/ and data/. */
@@ -141,9 +143,13 @@ function baseConfig(dir: string, adminToken: string): TomlTable {
     data_fsync: true,
     rpc_bind_addr: '127.0.0.1:0',
     s3_api: { api_bind_addr: '127.0.0.1:0', s3_region: 'garage' },
+    s3_web: { bind_addr: '127.0.0.1:0' },
     k2v_api: { api_bind_addr: '127.0.0.1:0' },
     admin: { api_bind_addr: '127.0.0.1:0', admin_token: adminToken },
     log: { level: 'info' },
+    mail: { users_file: join(dir, 'users.toml') },
+    imap: { bind_addr: '127.0.0.1:0' },
+    lmtp: { bind_addr: '127.0.0.1:0' },
   };
 }
 
@@ -298,6 +304,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const server: TestServer = {
     s3Url: urlOf(addresses['s3']),
     k2vUrl: addresses['k2v'] ? urlOf(addresses['k2v']) : '',
+    webUrl: addresses['web'] ? urlOf(addresses['web']) : '',
     adminUrl: urlOf(addresses['admin']),
     adminToken,
     dir,

@@ -4,6 +4,8 @@ import type { BucketInfo, KeyInfo, Model } from '../../model/index.js';
 import type { Logger } from '../../util/log.js';
 import type { ApiMetrics, Registry } from '../../util/metrics.js';
 import { AeroError } from '../../util/errors.js';
+import { parseBucketUpdate } from './bucket-update.js';
+import { AdminError } from './errors.js';
 
 /**
  * The admin HTTP API (Garage's v1 shape, JSON, camelCase): health, keys, buckets,
@@ -18,16 +20,8 @@ export interface AdminServerOptions {
   metrics: ApiMetrics;
   logger: Logger;
   status: () => Record<string, unknown>;
-}
-
-class AdminError extends AeroError {
-  constructor(
-    readonly status: number,
-    code: string,
-    message: string,
-  ) {
-    super(code, message);
-  }
+  /** Maintenance operations `POST /v1/repair {repairType}` runs, by name; each resolves with what it did. */
+  repairs: Readonly<Record<string, () => Promise<object>>>;
 }
 
 type Json = Record<string, unknown> | unknown[];
@@ -61,6 +55,12 @@ function bucketJson(b: BucketInfo): Json {
     objects: Number(b.objects),
     bytes: Number(b.bytes),
     unfinishedUploads: Number(b.unfinishedUploads),
+    websiteAccess: b.website !== null,
+    websiteConfig: b.website,
+    quotas: {
+      maxSize: b.quotas.maxSize === null ? null : Number(b.quotas.maxSize),
+      maxObjects: b.quotas.maxObjects === null ? null : Number(b.quotas.maxObjects),
+    },
   };
 }
 
@@ -155,6 +155,14 @@ export function createAdminServer(options: AdminServerOptions): Server {
         return ['ListBuckets', 200, (await model.listBuckets()).map(bucketJson)];
       case 'POST /v1/bucket':
         return ['CreateBucket', 200, bucketJson(await model.createBucket(requireString(body, 'globalAlias')))];
+      case 'PUT /v1/bucket':
+        return ['UpdateBucket', 200, bucketJson(await model.updateBucket((await findBucket(params)).id, parseBucketUpdate(body)))];
+      case 'POST /v1/repair': {
+        const type = requireString(body, 'repairType');
+        const repair = options.repairs[type];
+        if (!repair) throw new AdminError(400, 'InvalidRequest', `unknown repairType "${type}"; known: ${Object.keys(options.repairs).join(', ')}`);
+        return ['LaunchRepairOperation', 200, { repairType: type, ...(await repair()) }];
+      }
       case 'DELETE /v1/bucket':
         await model.deleteBucket((await findBucket(params)).id);
         return ['DeleteBucket', 204, null];

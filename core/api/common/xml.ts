@@ -120,3 +120,27 @@ export function asArray<T>(value: T | readonly T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 }
+
+/** The single `name` child of an element; MalformedXML when it is repeated. */
+function single(parent: XmlObject, name: string): XmlNode | undefined {
+  const v = parent[name];
+  if (Array.isArray(v)) throw malformed();
+  return v as XmlNode | undefined;
+}
+
+/** The trimmed text of the single `name` child, if present; MalformedXML when it has child elements. */
+export function childText(parent: XmlObject, name: string): string | undefined {
+  const v = single(parent, name);
+  if (v !== undefined && typeof v !== 'string') throw malformed();
+  return v?.trim();
+}
+
+/** The single `name` child element, if present (an empty element is one with no children). */
+export function childElement(parent: XmlObject, name: string): XmlObject | undefined {
+  const v = single(parent, name);
+  if (typeof v === 'string') {
+    if (v.trim() !== '') throw malformed();
+    return {};
+  }
+  return v;
+}

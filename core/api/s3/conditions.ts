@@ -13,7 +13,7 @@ export function lastModified(version: ObjectVersionView): Date {
 }
 
 /** The outcome of the four conditional headers (named with `prefix`) against a version. */
-export function evaluateConditions(ctx: RequestContext, version: ObjectVersionView, prefix: string): 'ok' | 'not-modified' | 'failed' {
+export function evaluateConditions(ctx: Pick<RequestContext, 'headers'>, version: ObjectVersionView, prefix: string): 'ok' | 'not-modified' | 'failed' {
   const etag = version.meta.etag;
   const modified = lastModified(version).getTime();
   const date = (name: string) => {
@@ -38,7 +38,7 @@ export function evaluateConditions(ctx: RequestContext, version: ObjectVersionVi
 }
 
 /** GetObject / HeadObject preconditions: 412 PreconditionFailed or 304 Not Modified. */
-export function checkConditions(ctx: RequestContext, version: ObjectVersionView): void {
+export function checkConditions(ctx: Pick<RequestContext, 'headers'>, version: ObjectVersionView): void {
   const outcome = evaluateConditions(ctx, version, '');
   if (outcome === 'failed') throw new ApiError('PreconditionFailed');
   if (outcome === 'not-modified') {

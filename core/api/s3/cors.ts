@@ -52,28 +52,34 @@ export function applyCorsHeaders(bucket: LiveBucket, req: IncomingMessage, res: 
  * the service endpoint (ListBuckets) allows GET from anywhere, as Garage does.
  */
 export async function preflight(model: Model, bucketName: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (bucketName !== undefined) return bucketPreflight(model.buckets.resolve(bucketName, undefined)?.state.present.cors.value ?? [], req, res);
+  if (preflightRequest(req).method !== 'GET') throw new ApiError('AccessForbidden');
+  res.writeHead(200, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'content-length': 0 });
+  res.end();
+}
+
+/** A preflight answered from a bucket's CORS rules (S3 API and website endpoint). */
+export function bucketPreflight(rules: readonly CorsRule[], req: IncomingMessage, res: ServerResponse): void {
+  const { origin, method, requested } = preflightRequest(req);
+  const rule = findRule(rules, origin, method, requested);
+  if (!rule) throw new ApiError('AccessForbidden');
+  res.writeHead(200, {
+    ...ruleHeaders(rule, origin),
+    ...(requested.length > 0 ? { 'access-control-allow-headers': requested.join(', ') } : {}),
+    ...(rule.maxAgeSeconds !== null ? { 'access-control-max-age': String(rule.maxAgeSeconds) } : {}),
+    'content-length': 0,
+  });
+  res.end();
+}
+
+function preflightRequest(req: IncomingMessage): { origin: string; method: string; requested: string[] } {
   const origin = req.headers.origin;
   const method = req.headers['access-control-request-method'];
   if (origin === undefined || method === undefined) {
     throw new ApiError('InvalidRequest', 'Insufficient information. Origin and Access-Control-Request-Method request headers are needed.');
   }
   const requested = (req.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
-  let headers: Record<string, string>;
-  if (bucketName === undefined) {
-    if (method !== 'GET') throw new ApiError('AccessForbidden');
-    headers = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET' };
-  } else {
-    const rules = model.buckets.resolve(bucketName, undefined)?.state.present.cors.value ?? [];
-    const rule = findRule(rules, origin, method, requested);
-    if (!rule) throw new ApiError('AccessForbidden');
-    headers = {
-      ...ruleHeaders(rule, origin),
-      ...(requested.length > 0 ? { 'access-control-allow-headers': requested.join(', ') } : {}),
-      ...(rule.maxAgeSeconds !== null ? { 'access-control-max-age': String(rule.maxAgeSeconds) } : {}),
-    };
-  }
-  res.writeHead(200, { ...headers, 'content-length': 0 });
-  res.end();
+  return { origin, method, requested };
 }
 
 function texts(node: XmlNode | readonly XmlNode[] | undefined): string[] {
@@ -107,7 +113,7 @@ export async function putBucketCors(ctx: RequestContext): Promise<void> {
   const doc = parseXml(await readCheckedBody(ctx, true), 'CORSConfiguration');
   const rules = asArray(doc['CORSRule']).map(parseRule);
   if (rules.length === 0 || rules.length > MAX_RULES) throw new ApiError('MalformedXML', `A CORS configuration has 1 to ${MAX_RULES} rules.`);
-  await ctx.model.buckets.setCors(bucket.id, rules);
+  await ctx.model.buckets.setConfig(bucket.id, 'cors', rules);
   ctx.res.writeHead(200, { 'content-length': 0 });
   ctx.res.end();
 }
@@ -127,7 +133,7 @@ export async function getBucketCors(ctx: RequestContext): Promise<void> {
 }
 
 export async function deleteBucketCors(ctx: RequestContext): Promise<void> {
-  await ctx.model.buckets.setCors(bucketOf(ctx).id, null);
+  await ctx.model.buckets.setConfig(bucketOf(ctx).id, 'cors', null);
   ctx.res.writeHead(204);
   ctx.res.end();
 }

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { ObjectVersionView } from '../../model/objects.js';
 import { partRanges } from '../../model/read.js';
 import { ApiError } from '../common/errors.js';
 import { formatHttpDate, parseRange } from '../common/http.js';
@@ -10,12 +11,24 @@ import { writeBody } from './stream.js';
 
 const MAX_PART_NUMBER = 10_000;
 
-/** GetObject and HeadObject: conditional headers, Range or partNumber, response-* overrides, checksums. */
+/** What answering with an object needs of a request: the S3 API's context, or the website endpoint's. */
+export type ObjectRequest = Pick<RequestContext, 'req' | 'res' | 'model' | 'headers' | 'query'>;
+
+/** GetObject and HeadObject. */
 export async function getObject(ctx: RequestContext): Promise<void> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
   const version = await ctx.model.objects.head(bucket.id, key);
   if (!version) throw new ApiError('NoSuchKey', undefined, { resource: `/${ctx.bucketName}/${key}` });
+  await sendObject(ctx, version);
+}
+
+/**
+ * Answers a GET or HEAD with an object version: conditional headers, Range or
+ * partNumber, response-* overrides, checksums. `status` replaces 200 (a website's
+ * error document is served with the status of the error).
+ */
+export async function sendObject(ctx: ObjectRequest, version: ObjectVersionView, status = 200): Promise<void> {
   checkConditions(ctx, version);
 
   const size = version.meta.size;
@@ -57,7 +70,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   }
   if (partial) headers['content-range'] = `bytes ${start}-${Math.max(start, end - 1)}/${size}`;
   headers['content-length'] = end - start;
-  ctx.res.writeHead(partial ? 206 : 200, headers);
+  ctx.res.writeHead(partial ? 206 : status, headers);
   if (layout === undefined || isHead) {
     ctx.res.end();
     return;

@@ -27,7 +27,7 @@ export function storedHeaders(ctx: RequestContext): ObjectHeaders {
 const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
 
 /** Stored headers as response headers, with GetObject's response-* query overrides applied. */
-export function objectResponseHeaders(ctx: RequestContext, stored: ObjectHeaders): Record<string, string> {
+export function objectResponseHeaders(ctx: Pick<RequestContext, 'query'>, stored: ObjectHeaders): Record<string, string> {
   const out: Record<string, string> = { 'content-type': 'binary/octet-stream' };
   for (const [name, value] of stored) out[name] = value;
   for (const name of OVERRIDES) {

@@ -5,6 +5,7 @@ import { copyObject } from './copy.js';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.js';
 import { deleteObject, deleteObjects } from './delete.js';
 import { getObject } from './get.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle.js';
 import { listObjects, listObjectVersions } from './list.js';
 import {
   abortMultipartUpload,
@@ -16,6 +17,7 @@ import {
   uploadPartCopy,
 } from './multipart.js';
 import { putObject } from './put.js';
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from './website.js';
 
 /** What a key needs on the bucket: nothing bucket-specific, or read / write / owner rights. */
 export type Permission = 'none' | 'read' | 'write' | 'owner';
@@ -32,9 +34,9 @@ export interface Endpoint {
 
 // Sub-resources of S3 operations we do not implement (any method).
 const BUCKET_UNSUPPORTED = [
-  'accelerate', 'analytics', 'encryption', 'intelligent-tiering', 'inventory', 'lifecycle', 'logging', 'metrics',
+  'accelerate', 'analytics', 'encryption', 'intelligent-tiering', 'inventory', 'logging', 'metrics',
   'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
-  'requestPayment', 'tagging', 'website',
+  'requestPayment', 'tagging',
 ];
 const OBJECT_UNSUPPORTED = ['acl', 'attributes', 'legal-hold', 'restore', 'retention', 'select', 'tagging', 'torrent'];
 
@@ -53,6 +55,8 @@ export function route(method: string, bucket: string | undefined, key: string | 
         if (query.has('versioning')) return endpoint('GetBucketVersioning', 'read', getBucketVersioning);
         if (query.has('acl')) return endpoint('GetBucketAcl', 'read', getBucketAcl);
         if (query.has('cors')) return endpoint('GetBucketCors', 'owner', getBucketCors);
+        if (query.has('website')) return endpoint('GetBucketWebsite', 'owner', getBucketWebsite);
+        if (query.has('lifecycle')) return endpoint('GetBucketLifecycleConfiguration', 'read', getBucketLifecycle);
         if (query.has('uploads')) return endpoint('ListMultipartUploads', 'read', listMultipartUploads);
         if (query.has('versions')) return endpoint('ListObjectVersions', 'read', listObjectVersions);
         if (query.get('list-type') === '2') return endpoint('ListObjectsV2', 'read', listObjects);
@@ -61,10 +65,14 @@ export function route(method: string, bucket: string | undefined, key: string | 
         return endpoint('HeadBucket', 'read', headBucket);
       case 'PUT':
         if (query.has('cors')) return endpoint('PutBucketCors', 'owner', putBucketCors);
+        if (query.has('website')) return endpoint('PutBucketWebsite', 'owner', putBucketWebsite);
+        if (query.has('lifecycle')) return endpoint('PutBucketLifecycleConfiguration', 'write', putBucketLifecycle);
         if (query.has('acl') || query.has('versioning')) return notImplemented(`PutBucket:${query.has('acl') ? 'acl' : 'versioning'}`);
         return endpoint('CreateBucket', 'none', createBucket);
       case 'DELETE':
         if (query.has('cors')) return endpoint('DeleteBucketCors', 'owner', deleteBucketCors);
+        if (query.has('website')) return endpoint('DeleteBucketWebsite', 'owner', deleteBucketWebsite);
+        if (query.has('lifecycle')) return endpoint('DeleteBucketLifecycle', 'write', deleteBucketLifecycle);
         return endpoint('DeleteBucket', 'owner', deleteBucket);
       case 'POST':
         if (query.has('delete')) return endpoint('DeleteObjects', 'write', deleteObjects);

@@ -33,6 +33,7 @@ const S3_CODES: Partial<Record<ModelErrorCode, ErrorCode>> = {
   NoSuchBucket: 'NoSuchBucket',
   NoSuchKey: 'NoSuchKey',
   NoSuchUpload: 'NoSuchUpload',
+  QuotaExceeded: 'QuotaExceeded',
 };
 
 function asApiError(err: unknown): ApiError {

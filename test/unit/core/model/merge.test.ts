@@ -44,7 +44,11 @@ const bucketParamsArb: fc.Arbitrary<BucketParams> = fc.record({
   cors: lwwArb(fc.constantFrom(null, [{ id: null, maxAgeSeconds: 5, allowOrigins: ['*'], allowMethods: ['GET'], allowHeaders: [], exposeHeaders: [] }])),
   website: lwwArb(fc.constantFrom(null, { indexDocument: 'index.html', errorDocument: null })),
   quotas: lwwArb(fc.constantFrom({ maxSize: null, maxObjects: null }, { maxSize: 10n, maxObjects: null })),
-  lifecycle: lwwArb(fc.constant(null)),
+  lifecycle: lwwArb(
+    fc.constantFrom(null, [
+      { id: 'r', enabled: true, filter: { prefix: 'logs/', sizeGreaterThan: null, sizeLessThan: 10 }, expiration: { days: 3 }, abortIncompleteUploadDays: 1 },
+    ]),
+  ),
 });
 const bucketArb: fc.Arbitrary<BucketEntry> = fc.oneof(
   bucketParamsArb.map((present) => ({ id: id(1), state: { present } })),

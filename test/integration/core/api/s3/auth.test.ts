@@ -88,7 +88,7 @@ describe('S3 authentication and permissions', () => {
     for (const [method, key, query] of [
       ['GET', undefined, { policy: '' }],
       ['PUT', undefined, { versioning: '' }],
-      ['GET', undefined, { lifecycle: '' }],
+      ['GET', undefined, { logging: '' }],
       ['PUT', 'existing', { tagging: '' }],
       ['GET', 'existing', { acl: '' }],
       ['POST', 'existing', { restore: '' }],
