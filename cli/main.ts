@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../core/node.js';
 import { registerAccount } from './commands/account.js';
 import { registerBucket } from './commands/bucket.js';
+import { registerDeliver } from './commands/deliver.js';
 import { registerKey } from './commands/key.js';
 import { registerRepair } from './commands/repair.js';
 import { registerServer } from './commands/server.js';
@@ -27,5 +28,6 @@ export async function main(argv: string[]): Promise<void> {
   registerBucket(program, withAdminOptions);
   registerRepair(program, withAdminOptions);
   registerAccount(program);
+  registerDeliver(program);
   await program.parseAsync(argv);
 }

@@ -4,7 +4,7 @@ import { adminCall, resolveAdminTarget, type AdminOptions } from '../admin-clien
 import { humanBytes, permissionFlags, table } from '../format.js';
 import type { BucketJson, KeyJson } from './admin-json.js';
 
-/** ", of at most LIMIT (P % used)" when there is a quota. */
+/** ", quota LIMIT (P % used)" when there is a quota. */
 function ofQuota(used: number, limit: number | null, show: (n: number) => string): string {
   if (limit === null) return '';
   const percent = limit === 0 ? 100 : (100 * used) / limit;

@@ -114,7 +114,7 @@ class ReplyReader {
 
 const isAscii = (s: string): boolean => /^[\x20-\x7e]*$/.test(s);
 
-function expect(reply: LmtpReply, code: number, what: string): void {
+function requireReply(reply: LmtpReply, code: number, what: string): void {
   if (reply.code !== code) throw new LmtpClientError(`the LMTP server refused ${what}: ${reply.code} ${reply.text}`, reply);
 }
 
@@ -126,16 +126,16 @@ export async function deliverOverLmtp(d: LmtpDelivery): Promise<RecipientOutcome
       socket.once('connect', resolve);
       socket.once('error', (err) => reject(new LmtpClientError(`cannot connect to the LMTP server at ${d.host}:${d.port}: ${err.message}`, undefined, { cause: err })));
     });
-    expect(await replies.next(), 220, 'the connection');
+    requireReply(await replies.next(), 220, 'the connection');
     socket.write(`LHLO ${hostname() || 'localhost'}\r\n`);
     const lhlo = await replies.next();
-    expect(lhlo, 250, 'LHLO');
+    requireReply(lhlo, 250, 'LHLO');
     const extensions = new Set(lhlo.text.split('\n').map((l) => l.split(' ')[0]!.toUpperCase()));
     const utf8 = ![d.sender, ...d.recipients].every(isAscii);
     if (utf8 && !extensions.has('SMTPUTF8')) throw new LmtpClientError('the addresses are not ASCII and the LMTP server does not offer SMTPUTF8');
     const params = [extensions.has('8BITMIME') ? ' BODY=8BITMIME' : '', utf8 ? ' SMTPUTF8' : ''].join('');
     socket.write(`MAIL FROM:<${d.sender}>${params}\r\n`);
-    expect(await replies.next(), 250, 'the sender');
+    requireReply(await replies.next(), 250, 'the sender');
 
     const outcomes = new Map<string, RecipientOutcome>();
     const accepted: string[] = [];
@@ -147,7 +147,7 @@ export async function deliverOverLmtp(d: LmtpDelivery): Promise<RecipientOutcome
     }
     if (accepted.length > 0) {
       socket.write('DATA\r\n');
-      expect(await replies.next(), 354, 'DATA');
+      requireReply(await replies.next(), 354, 'DATA');
       await pipeline(d.message, new DataEncoder(), socket, { end: false });
       // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order.
       for (const recipient of accepted) outcomes.set(recipient, { recipient, reply: await replies.next(), stage: 'data' });

@@ -5,3 +5,4 @@
 export { startLmtpServer, type LmtpServer } from './server.js';
 export { DEFAULT_LMTP_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type LmtpLimits, type LmtpServerOptions } from './options.js';
 export { DuplicateRecipientError, LmtpError, ShuttingDownError, TemporaryFailureError, UnknownRecipientError } from './errors.js';
+export { deliverOverLmtp, LmtpClientError, type LmtpDelivery, type LmtpReply, type RecipientOutcome } from './client.js';

@@ -10,6 +10,8 @@ export interface LmtpLimits {
   maxConnections: number;
   /** Deliveries (one message to one recipient) being stored at once, over all connections. */
   maxConcurrentDeliveries: number;
+  /** Bytes of those deliveries' messages at once (a larger message is stored alone). */
+  maxDeliveryBytes: number;
   /** Recipients of one message stored in parallel. */
   recipientParallelism: number;
   /** A connection that sends nothing for this long gets 421 and is closed (not while we owe it a reply). */
@@ -22,6 +24,7 @@ export const DEFAULT_LMTP_LIMITS: Readonly<LmtpLimits> = Object.freeze({
   maxRecipients: 1000,
   maxConnections: 200,
   maxConcurrentDeliveries: 64,
+  maxDeliveryBytes: 256 * 1024 * 1024,
   recipientParallelism: 8,
   idleTimeoutMs: 5 * 60_000,
   shutdownGraceMs: 30_000,

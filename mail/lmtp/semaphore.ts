@@ -1,22 +1,33 @@
-/** At most `limit` holders at once; the others wait in arrival order. */
+/**
+ * A budget shared by tasks: each holds `weight` units of `capacity` while it runs (a
+ * task heavier than the whole budget takes all of it). Tasks start in arrival order,
+ * so a heavy one is never overtaken forever by light ones.
+ */
 export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private used = 0;
+  private readonly waiting: { weight: number; start: () => void }[] = [];
 
-  constructor(private readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be a positive integer, not ${limit}`);
+  constructor(private readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`semaphore capacity must be a positive integer, not ${capacity}`);
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active++;
-    // The releasing holder hands its slot over: the count stays as it is.
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(task: () => Promise<T>, weight = 1): Promise<T> {
+    const w = Math.min(Math.max(1, weight), this.capacity);
+    if (this.waiting.length === 0 && this.used + w <= this.capacity) this.used += w;
+    else await new Promise<void>((start) => this.waiting.push({ weight: w, start }));
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.active--;
+      this.used -= w;
+      this.admit();
+    }
+  }
+
+  private admit(): void {
+    while (this.waiting.length > 0 && this.used + this.waiting[0]!.weight <= this.capacity) {
+      const next = this.waiting.shift()!;
+      this.used += next.weight;
+      next.start();
     }
   }
 }

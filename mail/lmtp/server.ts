@@ -50,13 +50,15 @@ export async function startLmtpServer(opts: LmtpServerOptions): Promise<LmtpServ
   const limits: LmtpLimits = { ...DEFAULT_LMTP_LIMITS, ...opts.limits };
   const log = opts.logger ?? silentLogger();
   const hostname = opts.hostname ?? osHostname();
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const transactions = new Transactions({
     users: opts.users,
     storageFor: opts.storageFor,
     hostname,
-    maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxMessageBytes,
     limits,
     deliveries: new Semaphore(limits.maxConcurrentDeliveries),
+    deliveryBytes: new Semaphore(limits.maxDeliveryBytes),
     log,
   });
   const underWay = new Set<Promise<void>>();
@@ -66,7 +68,7 @@ export async function startLmtpServer(opts: LmtpServerOptions): Promise<LmtpServ
     lmtp: true,
     name: hostname,
     banner: 'Aerogramme ready',
-    size: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    size: maxMessageBytes,
     rejectOversized: true,
     hideENHANCEDSTATUSCODES: false,
     hideDSN: true,
@@ -112,7 +114,7 @@ export async function startLmtpServer(opts: LmtpServerOptions): Promise<LmtpServ
     });
   });
   const address = smtp.server.address() as AddressInfo;
-  log.info({ address, maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES }, 'lmtp listening');
+  log.info({ address, maxMessageBytes }, 'lmtp listening');
 
   return {
     address,

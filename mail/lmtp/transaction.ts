@@ -9,9 +9,8 @@ import type { Readable } from 'node:stream';
 import { domainToASCII } from 'node:url';
 import type { SMTPServerAddress, SMTPServerDataResult, SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../core/util/log.js';
-import { deliver } from '../incoming/deliver.js';
+import { deliver, type UserStorage } from '../store/index.js';
 import { mapLimit } from '../store/limit.js';
-import type { UserStorage } from '../store/storage.js';
 import type { LoginProvider, Recipient } from '../user/provider.js';
 import { DuplicateRecipientError, TemporaryFailureError, UnknownRecipientError } from './errors.js';
 import { receiveMessage } from './message.js';
@@ -19,17 +18,15 @@ import type { LmtpLimits } from './options.js';
 import type { Semaphore } from './semaphore.js';
 import { traceHeaders } from './trace.js';
 
-/** Bytes of message copies one transaction may hold at once while storing for several recipients. */
-const COPY_BUDGET = 32 * 1024 * 1024;
-
 export interface TransactionContext {
   users: Pick<LoginProvider, 'lookupAddress'>;
   storageFor(recipient: Recipient): UserStorage | Promise<UserStorage>;
   hostname: string;
   maxMessageBytes: number;
   limits: LmtpLimits;
-  /** Shared by every connection: bounds the deliveries being stored at once. */
+  /** Shared by every connection: bound the deliveries being stored at once, in number and in bytes. */
   deliveries: Semaphore;
+  deliveryBytes: Semaphore;
   log: Logger;
 }
 
@@ -37,8 +34,10 @@ export interface TransactionContext {
 function asciiAddress(address: string): string | undefined {
   const at = address.lastIndexOf('@');
   if (at <= 0) return undefined;
-  const domain = domainToASCII(address.slice(at + 1));
-  return domain === '' ? undefined : `${address.slice(0, at)}@${domain}`;
+  const domain = address.slice(at + 1);
+  if (/^[\x21-\x7e]+$/.test(domain)) return address;
+  const ascii = domainToASCII(domain);
+  return ascii === '' ? undefined : `${address.slice(0, at)}@${ascii}`;
 }
 
 export class Transactions {
@@ -72,25 +71,29 @@ export class Transactions {
       return null;
     }
     const date = new Date();
+    const utf8 = session.envelope.smtpUtf8 === true;
+    // Without SMTPUTF8 the trace keeps domains as they came on the wire: in ASCII.
+    const inTrace = (address: string): string => (utf8 ? address : (asciiAddress(address) ?? address));
     const mailFrom = session.envelope.mailFrom;
     const rcptTo = session.envelope.rcptTo;
-    const parallel = Math.max(1, Math.min(this.ctx.limits.recipientParallelism, Math.floor(COPY_BUDGET / Math.max(1, received.size))));
-    return mapLimit(rcptTo, parallel, async (address): Promise<SMTPServerDataResult> => {
+    return mapLimit(rcptTo, this.ctx.limits.recipientParallelism, async (address): Promise<SMTPServerDataResult> => {
       const recipient = this.accepted.get(address)!;
       const trace = traceHeaders({
-        sender: mailFrom === false ? '' : mailFrom.address,
-        recipient: session.envelope.smtpUtf8 === true ? address.address : (asciiAddress(address.address) ?? address.address),
+        sender: mailFrom === false ? '' : inTrace(mailFrom.address),
+        recipient: inTrace(address.address),
         helo: session.hostNameAppearsAs,
         clientIp: session.remoteAddress,
         hostname: this.ctx.hostname,
         id: session.id,
-        utf8: session.envelope.smtpUtf8 === true,
+        utf8,
         date,
       });
-      const message = Buffer.concat([trace, ...received.chunks], trace.length + received.size);
+      const size = trace.length + received.size;
       const started = performance.now();
       try {
-        const result = await this.ctx.deliveries.run(async () => deliver(await this.ctx.storageFor(recipient), recipient, message));
+        // Storing holds a few copies of the message (whole, sealed): they count against the byte budget.
+        const store = async () => deliver(await this.ctx.storageFor(recipient), recipient, Buffer.concat([trace, ...received.chunks], size));
+        const result = await this.ctx.deliveries.run(() => this.ctx.deliveryBytes.run(store, size));
         this.ctx.log.info({ session: session.id, user: recipient.username, delivery: result.id, size: result.size, ms: Math.round(performance.now() - started) }, 'delivered');
         return `<${address.address}> saved`;
       } catch (err) {

@@ -19,7 +19,7 @@ describe('aerogramme CLI against a running server', () => {
   it('--help lists every verb, and each command has its own --help', async () => {
     const top = await run(process.execPath, [bin, '--help']);
     expect(top.code).toBe(0);
-    for (const verb of ['server', 'status', 'key', 'bucket', 'account']) expect(top.stdout).toMatch(new RegExp(`^\\s+${verb}\\b`, 'm'));
+    for (const verb of ['server', 'status', 'key', 'bucket', 'repair', 'account']) expect(top.stdout).toMatch(new RegExp(`^\\s+${verb}\\b`, 'm'));
     const sub = await run(process.execPath, [bin, 'bucket', 'allow', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('--read');

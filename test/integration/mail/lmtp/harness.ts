@@ -61,6 +61,8 @@ export interface LmtpTestbed {
   server: LmtpServer;
   port: number;
   users: StaticLoginProvider;
+  /** The static users file the accounts are in. */
+  usersPath: string;
   /** Deliveries waiting in the user's incoming queue (read without logging in). */
   queued(name: string): Promise<number>;
   /** The user's INBOX (the incoming queue moved in first), in UID order. */
@@ -108,6 +110,7 @@ export async function startLmtpTestbed(opts: TestbedOptions = {}): Promise<LmtpT
     server,
     port: server.address.port,
     users,
+    usersPath,
     async queued(name) {
       const credentials = await users.login(name, passwordOf(name));
       const { k2v } = await node.storage(credentials.storage.bucket);

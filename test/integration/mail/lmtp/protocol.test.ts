@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserStorage } from '../../../../mail/store/index.js';
-import { expectedDelivery, HOSTNAME, startLmtpTestbed, type LmtpTestbed } from './harness.js';
+import { DEFAULT_ACCOUNTS, expectedDelivery, HOSTNAME, startLmtpTestbed, type LmtpTestbed } from './harness.js';
 import { dataOf, lines, RawLmtp } from './raw-client.js';
 
 const message = (subject: string, body = 'Hello.'): Buffer =>
@@ -72,6 +72,7 @@ describe('LMTP protocol', () => {
   let tb: LmtpTestbed;
   beforeAll(async () => {
     tb = await startLmtpTestbed({
+      accounts: [...DEFAULT_ACCOUNTS, { name: 'jorg', addresses: ['jörg@example.org'] }, { name: 'dora', addresses: ['dora@xn--bcher-kva.example'] }],
       lmtp: { maxMessageBytes: 4096 },
       // Bob's storage is broken.
       wrapStorage: (s, r) =>
@@ -157,6 +158,65 @@ describe('LMTP protocol', () => {
       ['221 2.0.0 Bye'],
     ]);
     c.close();
+  });
+
+  it('unstuffs dots whatever the TCP segmentation: messages that begin or end with a dot line, lines of dots', async () => {
+    const cases = [
+      lines('.', 'begins with a single dot line'),
+      lines('.begins with a dot', '', 'body'),
+      lines('Subject: dots', '', 'before', '.', 'after', '..', '...', '.x', '..y', 'ends with a dot line', '.'),
+      lines('..'),
+      lines('.'),
+      Buffer.from('no final line break.'),
+      Buffer.alloc(0),
+    ];
+    for (const whole of [true, false]) {
+      for (const msg of cases) {
+        const c = await lhlo(tb.port);
+        await c.command('MAIL FROM:<s@x.test>');
+        await c.command('RCPT TO:<carol@example.net>');
+        await c.command('DATA');
+        // An unterminated last line gets its CRLF on the wire (RFC 5321 §4.1.1.4).
+        const sent = msg.length === 0 || msg.toString().endsWith('\r\n') ? msg : Buffer.concat([msg, Buffer.from('\r\n')]);
+        const wire = dataOf(sent);
+        if (whole) c.write(wire);
+        else for (const byte of wire) {
+          c.write(Buffer.from([byte]));
+          await new Promise((r) => setImmediate(r));
+        }
+        expect((await c.reply()).lines).toEqual(['250 2.6.0 <carol@example.net> saved']);
+        c.close();
+        const [stored] = (await tb.inbox('carol')).slice(-1);
+        expect(stored!.raw.toString()).toBe(expectedDelivery(stored!.raw, { sender: 's@x.test', recipient: 'carol@example.net', helo: 'client.test' }, sent).toString());
+      }
+    }
+  });
+
+  it('takes SMTPUTF8 and BODY=8BITMIME, and names the protocol UTF8LMTP under SMTPUTF8', async () => {
+    const c = await lhlo(tb.port);
+    expect(await c.command('MAIL FROM:<müller@absender.example> BODY=8BITMIME SMTPUTF8')).toBe('250 2.1.0 Accepted');
+    expect(await c.command('RCPT TO:<Jörg@example.org>')).toBe('250 2.1.5 Accepted');
+    expect(await c.command('DATA')).toMatch(/^354 /);
+    const msg = Buffer.from('From: Müller <müller@absender.example>\r\nSubject: Grüße\r\n\r\nÄÖÜ \xff\r\n', 'utf8');
+    c.write(dataOf(msg));
+    expect((await c.reply()).lines).toEqual(['250 2.6.0 <Jörg@example.org> saved']);
+    c.close();
+    const [stored] = (await tb.inbox('jorg')).slice(-1);
+    expect(stored!.raw.equals(expectedDelivery(stored!.raw, { sender: 'müller@absender.example', recipient: 'Jörg@example.org', helo: 'client.test', utf8: true }, msg))).toBe(true);
+    expect(stored!.raw.toString('utf8')).toContain('\tby lmtp.test with UTF8LMTP\r\n');
+  });
+
+  it('finds IDN domains in either form, and keeps the trace in ASCII without SMTPUTF8', async () => {
+    const c = await lhlo(tb.port);
+    const msg = message('idn');
+    // smtp-server hands the domain over in Unicode; the account is registered with its punycode.
+    expect((await transaction(c, 's@xn--bcher-kva.example', ['dora@xn--bcher-kva.example'], msg)).data).toEqual(['250 2.6.0 <dora@bücher.example> saved']);
+    expect(await c.command('MAIL FROM:<s@x.test> SMTPUTF8')).toBe('250 2.1.0 Accepted');
+    expect(await c.command('RCPT TO:<dora@Bücher.example>')).toBe('250 2.1.5 Accepted');
+    expect(await c.command('RSET')).toBe('250 2.0.0 Flushed');
+    c.close();
+    const [stored] = (await tb.inbox('dora')).slice(-1);
+    expect(stored!.raw.toString()).toBe(expectedDelivery(stored!.raw, { sender: 's@xn--bcher-kva.example', recipient: 'dora@xn--bcher-kva.example', helo: 'client.test' }, msg).toString());
   });
 
   it('refuses an oversized message with 552 5.3.4 per recipient, stores nothing, and the connection goes on', async () => {
@@ -274,6 +334,30 @@ describe('LMTP durability and limits', () => {
     }
   });
 
+  it('limits the bytes of messages being stored at once', async () => {
+    let held!: ReturnType<typeof heldStorage>;
+    const tb = await startLmtpTestbed({
+      accounts: [{ name: 'alice', addresses: ['alice@example.org', 'a2@example.org'] }],
+      lmtp: { limits: { maxDeliveryBytes: 1000 } },
+      wrapStorage: (s) => (held ??= heldStorage(s)).storage,
+    });
+    try {
+      const conns = [await lhlo(tb.port), await lhlo(tb.port)];
+      // Each delivery is over 600 bytes (message and trace): one fits in the budget at a time.
+      const done = conns.map((k) => transaction(k, 's@x.test', ['alice@example.org', 'a2@example.org'], message('bytes', 'x'.repeat(400))));
+      while ((held?.started() ?? 0) < 1) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(held.started()).toBe(1);
+      held.release();
+      for (const r of await Promise.all(done)) expect(r.data).toEqual(['250 2.6.0 <alice@example.org> saved', '250 2.6.0 <a2@example.org> saved']);
+      expect(held.peak()).toBe(1);
+      for (const k of conns) k.close();
+    } finally {
+      held?.release();
+      await tb.close();
+    }
+  });
+
   it('closes an idle connection with 421', async () => {
     const tb = await startLmtpTestbed({ accounts: [{ name: 'alice', addresses: ['alice@example.org'] }], lmtp: { limits: { idleTimeoutMs: 300 } } });
     try {
@@ -307,6 +391,22 @@ describe('LMTP durability and limits', () => {
     } finally {
       held?.release();
       await closed;
+      await tb.close();
+    }
+  });
+});
+
+describe('LMTP over the HTTP storage port', () => {
+  it('stores the same bytes through S3 + K2V over HTTP', async () => {
+    const tb = await startLmtpTestbed({ port: 'http', accounts: [{ name: 'alice', addresses: ['alice@example.org'] }] });
+    try {
+      const msg = message('over http');
+      const c = await lhlo(tb.port);
+      expect((await transaction(c, 's@x.test', ['alice@example.org'], msg)).data).toEqual(['250 2.6.0 <alice@example.org> saved']);
+      c.close();
+      const [stored] = await tb.inbox('alice');
+      expect(stored!.raw.toString()).toBe(expectedDelivery(stored!.raw, { sender: 's@x.test', recipient: 'alice@example.org', helo: 'client.test' }, msg).toString());
+    } finally {
       await tb.close();
     }
   });

@@ -33,12 +33,15 @@ describe.skipIf(!hasSwaks)('swaks over LMTP', () => {
     tmp.remove();
   });
 
-  /** Sends `message` (exact bytes, CRLF) with swaks; the transcript. */
-  async function swaks(to: string[], message: Buffer, from = 'sender@x.test'): Promise<RunResult & { args: string[] }> {
+  /**
+   * Sends `message` (exact bytes, CRLF) with swaks, which dot-stuffs it and ends DATA
+   * with one more CRLF: `sent` is what it sent, unstuffed.
+   */
+  async function swaks(to: string[], message: Buffer, from = 'sender@x.test'): Promise<RunResult & { args: string[]; sent: Buffer }> {
     const file = join(tmp.path, `m${n++}.eml`);
     writeFileSync(file, message);
     const args = ['--protocol', 'LMTP', '--server', '127.0.0.1', '--port', String(tb.port), '--helo', HELO, '--from', from, '--to', to.join(','), '--data', `@${file}`];
-    return { ...(await run('swaks', args, { timeoutMs: 30_000 })), args };
+    return { ...(await run('swaks', args, { timeoutMs: 30_000 })), args, sent: Buffer.concat([message, Buffer.from('\r\n')]) };
   }
 
   /** The user's newest messages. */
@@ -54,7 +57,7 @@ describe.skipIf(!hasSwaks)('swaks over LMTP', () => {
     expect(r.code, describeRun('swaks', r.args, r)).toBe(0);
     expect(r.stdout).toContain('<-  250 2.6.0 <alice@example.org> saved');
     const [stored] = await newest('alice', 1);
-    expect(stored!.toString()).toBe(expectedDelivery(stored!, { sender: 'sender@x.test', recipient: 'alice@example.org', helo: HELO }, m).toString());
+    expect(stored!.toString()).toBe(expectedDelivery(stored!, { sender: 'sender@x.test', recipient: 'alice@example.org', helo: HELO }, r.sent).toString());
   });
 
   it('delivers to several recipients, each with its own trace', async () => {
@@ -65,8 +68,8 @@ describe.skipIf(!hasSwaks)('swaks over LMTP', () => {
     expect(r.stdout).toContain('<-  250 2.6.0 <Bob@Example.org> saved');
     const [a] = await newest('alice', 1);
     const [b] = await newest('bob', 1);
-    expect(a!.toString()).toBe(expectedDelivery(a!, { sender: 'sender@x.test', recipient: 'alice@example.org', helo: HELO }, m).toString());
-    expect(b!.toString()).toBe(expectedDelivery(b!, { sender: 'sender@x.test', recipient: 'Bob@Example.org', helo: HELO }, m).toString());
+    expect(a!.toString()).toBe(expectedDelivery(a!, { sender: 'sender@x.test', recipient: 'alice@example.org', helo: HELO }, r.sent).toString());
+    expect(b!.toString()).toBe(expectedDelivery(b!, { sender: 'sender@x.test', recipient: 'Bob@Example.org', helo: HELO }, r.sent).toString());
   });
 
   it('refuses an unknown recipient at RCPT and delivers to the known ones', async () => {
@@ -98,7 +101,7 @@ describe.skipIf(!hasSwaks)('swaks over LMTP', () => {
     const r = await swaks(['alice@example.org'], m);
     expect(r.code, describeRun('swaks', r.args, r)).toBe(0);
     const [stored] = await newest('alice', 1);
-    expect(stored!.equals(expectedDelivery(stored!, { sender: 'sender@x.test', recipient: 'alice@example.org', helo: HELO }, m))).toBe(true);
+    expect(stored!.equals(expectedDelivery(stored!, { sender: 'sender@x.test', recipient: 'alice@example.org', helo: HELO }, r.sent))).toBe(true);
   });
 
   it('delivers to and from UTF-8 addresses, with UTF-8 headers', async () => {
@@ -107,21 +110,21 @@ describe.skipIf(!hasSwaks)('swaks over LMTP', () => {
     expect(r.code, describeRun('swaks', r.args, r)).toBe(0);
     const [stored] = await newest('jorg', 1);
     // Without SMTPUTF8 in MAIL FROM (swaks does not send it) the protocol stays LMTP.
-    expect(stored!.toString('utf8')).toBe(expectedDelivery(stored!, { sender: 'müller@absender.example', recipient: 'JÖRG@example.org', helo: HELO }, m).toString('utf8'));
+    expect(stored!.toString('utf8')).toBe(expectedDelivery(stored!, { sender: 'müller@absender.example', recipient: 'JÖRG@example.org', helo: HELO }, r.sent).toString('utf8'));
   });
 
-  it('dot-stuffing: a line with a single dot, lines beginning with dots, a message beginning with a dot', async () => {
+  // swaks (20201014) does not dot-stuff the first line of DATA and takes a last line "."
+  // for the end of DATA: messages that begin or end with a dot are protocol.test.ts's.
+  it('dot-stuffing: a line with a single dot, lines beginning with dots', async () => {
     const cases = [
       msg('Subject: dots', '', 'before', '.', 'after'),
       msg('Subject: leading dots', '', '.hidden', '..two', '...three', '. space', '.', '..', 'end'),
-      msg('.', 'no header, starts with a dot line'),
-      msg('.starts with a dot', '', 'body'),
     ];
     for (const m of cases) {
       const r = await swaks(['bob@example.org'], m);
       expect(r.code, describeRun('swaks', r.args, r)).toBe(0);
       const [stored] = await newest('bob', 1);
-      expect(stored!.toString()).toBe(expectedDelivery(stored!, { sender: 'sender@x.test', recipient: 'bob@example.org', helo: HELO }, m).toString());
+      expect(stored!.toString()).toBe(expectedDelivery(stored!, { sender: 'sender@x.test', recipient: 'bob@example.org', helo: HELO }, r.sent).toString());
     }
   });
 });
