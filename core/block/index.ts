@@ -18,6 +18,9 @@ export interface BlockManagerOptions {
   gcDelayMs: number;
 }
 
+/** Blocks a rebalance moves at a time. */
+const MOVES_IN_FLIGHT = 8;
+
 interface RefCount {
   count: number;
   /** When the count reached zero: the block may be deleted gcDelayMs later. */
@@ -84,11 +87,6 @@ export class BlockManager {
 
   private searchPaths(hash: Uint8Array): string[] {
     return this.layout.searchDirs(hash).map((root) => join(this.dirOf(hash, root), toHex(hash)));
-  }
-
-  /** Partitions each data directory is primary for (status, tests). */
-  partitionsOf(path: string): number {
-    return this.layout.partitionsOf(path);
   }
 
   /**
@@ -203,6 +201,7 @@ export class BlockManager {
    */
   async rebalance(): Promise<RebalanceResult> {
     const result: RebalanceResult = { moved: 0, duplicatesRemoved: 0, corrupted: 0, busy: 0 };
+    const moves: Promise<void>[] = [];
     for (const dir of this.layout.dirs) {
       for await (const { hash, path } of blockFiles(dir.path)) {
         const target = this.pathOf(hash);
@@ -213,13 +212,17 @@ export class BlockManager {
           continue;
         }
         const release = this.claim(hex);
-        try {
-          result[await this.moveToPrimary(hash, path, target)]++;
-        } finally {
-          release();
-        }
+        moves.push(
+          this.moveToPrimary(hash, path, target)
+            .then((outcome) => {
+              result[outcome]++;
+            })
+            .finally(release),
+        );
+        if (moves.length >= MOVES_IN_FLIGHT) await Promise.all(moves.splice(0));
       }
     }
+    await Promise.all(moves);
     return result;
   }
 

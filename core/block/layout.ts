@@ -71,7 +71,7 @@ export class DataLayout {
     return [first, ...this.dirs.map((d) => d.path).filter((p) => p !== first)];
   }
 
-  /** Partitions whose primary directory is `path` (tests, status). */
+  /** How many partitions have `path` as their primary directory. */
   partitionsOf(path: string): number {
     const d = this.dirs.findIndex((dir) => dir.path === path);
     return this.primary.filter((x) => x === d).length;

@@ -34,19 +34,21 @@ function readMarker(dir: string): Marker | undefined {
  * for on, the wrong disk:
  *  - a recorded directory without its marker is a disk that is not mounted;
  *  - a marker recorded for another path is a disk mounted in the wrong place.
- * A directory seen for the first time gets a marker; the pairs to record are returned.
+ * A writable directory seen for the first time gets a marker; the pairs to record are returned.
  */
 export function checkDataDirs(dirs: readonly DataDirConfig[], known: Tree): [path: string, id: string][] {
   const recorded = new Map<string, string>();
   for (const { key, value } of known.range()) recorded.set(key.toString('utf8'), value.toString('utf8'));
   const fresh: [string, string][] = [];
-  for (const { path } of dirs) {
+  for (const { path, readOnly } of dirs) {
     const marker = readMarker(path);
     const expected = recorded.get(path);
     if (marker === undefined) {
       if (expected !== undefined) {
         throw new DataDirError(`data directory ${path} has no ${MARKER_FILE} file any more: is its disk mounted? (start again once it is)`);
       }
+      // Nothing is ever written to a read-only directory (it may be mounted read-only).
+      if (readOnly) continue;
       mkdirSync(path, { recursive: true });
       const created: Marker = { id: randomBytes(16).toString('hex'), path };
       writeFileSync(join(path, MARKER_FILE), `${JSON.stringify(created)}\n`, { flag: 'wx' });

@@ -109,6 +109,12 @@ export class Buckets {
     return matches[0];
   }
 
+  /** The bucket a global alias points to (the website endpoint knows no keys, hence no local aliases). */
+  byGlobalAlias(name: string): LiveBucket | undefined {
+    const id = globalAliasTarget(this.ctx.tables, name);
+    return id && this.byId(id);
+  }
+
   /** The bucket an S3 request names: the key's local alias, the global alias, or a raw 64-hex id (as Garage does). */
   resolve(name: string, key: LiveKey | undefined): LiveBucket | undefined {
     if (HEX_ID.test(name)) return this.byId(Buffer.from(name, 'hex'));
@@ -274,10 +280,5 @@ export class Buckets {
         this.ctx.tables.buckets.applyInTransaction({ id: bucketId, state: { present } });
       });
     });
-  }
-
-  /** setConfig for the admin API, with the bucket given as a 64-hex id. */
-  setConfigById<F extends BucketSetting>(id: string, field: F, value: BucketParams[F]['value']): Promise<void> {
-    return this.setConfig(this.required(id).id, field, value);
   }
 }

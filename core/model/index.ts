@@ -103,8 +103,9 @@ export class Model {
 
   /** Admin UpdateBucket: website access (null: off) and quotas; what is undefined stays as it is. */
   async updateBucket(id: string, update: { website?: WebsiteConfig | null; quotas?: BucketQuotas }): Promise<BucketInfo> {
-    if (update.website !== undefined) await this.buckets.setConfigById(id, 'website', update.website);
-    if (update.quotas !== undefined) await this.buckets.setConfigById(id, 'quotas', update.quotas);
+    const bucketId = Buffer.from(id, 'hex');
+    if (update.website !== undefined) await this.buckets.setConfig(bucketId, 'website', update.website);
+    if (update.quotas !== undefined) await this.buckets.setConfig(bucketId, 'quotas', update.quotas);
     return (await this.getBucket(id))!;
   }
 

@@ -9,7 +9,7 @@ import { SEPARATOR } from './backend.js';
 import { astring, utf8Octets } from './format/response.js';
 
 /** Longest name we accept, in UTF-16 units (Dovecot's limit is similar). */
-export const MAX_NAME_LENGTH = 512;
+const MAX_NAME_LENGTH = 512;
 const MAX_DEPTH = 32;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,';

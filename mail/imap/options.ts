@@ -26,6 +26,10 @@ export interface ImapLimits {
   idleTimeoutMs: number;
   /** ... and before login. */
   loginTimeoutMs: number;
+  /** In the middle of a command (a literal announced, a line not ended), this long without a byte ends the connection. */
+  commandStallMs: number;
+  /** A client that reads none of our output for this long is disconnected. */
+  outputStallMs: number;
   /** "* OK Still here" during IDLE, so NAT boxes keep the connection. */
   idleKeepaliveMs: number;
   maxConnectionsPerIp: number;
@@ -50,6 +54,8 @@ export const DEFAULT_LIMITS: Readonly<ImapLimits> = Object.freeze({
   maxBadCommandsBeforeLogin: 5,
   idleTimeoutMs: 30 * 60_000,
   loginTimeoutMs: 5 * 60_000,
+  commandStallMs: 2 * 60_000,
+  outputStallMs: 5 * 60_000,
   idleKeepaliveMs: 2 * 60_000,
   maxConnectionsPerIp: 50,
   maxConnectionsPerUser: 20,

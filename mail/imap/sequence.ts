@@ -32,24 +32,30 @@ export function expandRanges(ranges: readonly SeqRange[], max: number): Array<[n
   return merged;
 }
 
-/** First index i in the sorted array with arr[i] >= value. */
-export function lowerBound(arr: readonly number[], value: number): number {
+/** Ascending numbers seen through an accessor (the UIDs of a list of messages, without copying them out). */
+export interface SortedNumbers {
+  readonly length: number;
+  at(i: number): number;
+}
+
+/** First index i with at(i) >= value. */
+export function lowerBound(list: SortedNumbers, value: number): number {
   let lo = 0;
-  let hi = arr.length;
+  let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < value) lo = mid + 1;
+    if (list.at(mid) < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** Indices (0-based, ascending) of the sorted `uids` that a UID set designates. */
-export function uidIndices(ranges: readonly SeqRange[], uids: readonly number[]): number[] {
+/** Indices (0-based, ascending) of the sorted UIDs that a UID set designates. */
+export function uidIndices(ranges: readonly SeqRange[], uids: SortedNumbers): number[] {
   if (uids.length === 0) return [];
   const out: number[] = [];
-  for (const [a, b] of expandRanges(ranges, uids[uids.length - 1]!)) {
-    for (let i = lowerBound(uids, a); i < uids.length && uids[i]! <= b; i++) out.push(i);
+  for (const [a, b] of expandRanges(ranges, uids.at(uids.length - 1))) {
+    for (let i = lowerBound(uids, a); i < uids.length && uids.at(i) <= b; i++) out.push(i);
   }
   return out;
 }

@@ -81,7 +81,7 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       socket.end('* BYE Too many connections from your address\r\n');
       return;
     }
-    const io = new SocketIo(socket, secure);
+    const io = new SocketIo(socket, secure, limits.outputStallMs);
     const session = new Session(io, ctx, HANDLERS);
     io.connect(session);
     const done = session.run().finally(() => {

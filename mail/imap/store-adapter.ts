@@ -67,12 +67,22 @@ function metaOf(e: MessageEntry): MessageMeta {
   return m;
 }
 
+/** One snapshot per uid index state, shared by every session on the mailbox. */
+const snapshots = new WeakMap<UidIndex, MailboxSnapshot>();
+
+function snapshotOf(index: UidIndex, uidValidity: number): MailboxSnapshot {
+  let snap = snapshots.get(index);
+  if (snap === undefined || snap.uidValidity !== uidValidity) {
+    snap = { uidValidity, uidNext: index.uidnext, highestModseq: Number(index.highestModseq), messages: index.messages.toArray().map(metaOf) };
+    snapshots.set(index, snap);
+  }
+  return snap;
+}
+
 /** Stored metas recently read by a session: FETCH reads the summary, then sections of the same messages. */
 const META_CACHE = 256;
 
 class StoreMailbox implements ImapMailbox {
-  private index: UidIndex | null = null;
-  private snap: MailboxSnapshot | null = null;
   private readonly metas = new Map<string, StoredMeta>();
 
   constructor(
@@ -82,17 +92,7 @@ class StoreMailbox implements ImapMailbox {
 
   snapshot(): MailboxSnapshot {
     const view = this.mailbox.view();
-    if (view.index !== this.index || this.snap === null || this.snap.uidValidity !== view.uidvalidity) {
-      const index = view.index;
-      this.index = index;
-      this.snap = {
-        uidValidity: view.uidvalidity,
-        uidNext: index.uidnext,
-        highestModseq: Number(index.highestModseq),
-        messages: index.messages.toArray().map(metaOf),
-      };
-    }
-    return this.snap;
+    return snapshotOf(view.index, view.uidvalidity);
   }
 
   async refresh(): Promise<MailboxSnapshot> {

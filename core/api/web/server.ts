@@ -42,7 +42,7 @@ export function createWebServer(model: Model, config: Config, options: WebServer
   const { logger, onRequest } = options;
 
   function site(req: IncomingMessage): { bucket: LiveBucket; website: WebsiteConfig } {
-    const bucket = model.buckets.resolve(bucketNameOf(hostnameOf(req.headers.host), config.web.rootDomain), undefined);
+    const bucket = model.buckets.byGlobalAlias(bucketNameOf(hostnameOf(req.headers.host), config.web.rootDomain));
     const website = bucket?.state.present.website.value;
     if (!bucket || !website) throw new ApiError('NoSuchBucket', 'No website is served at this address.');
     return { bucket, website };

@@ -30,11 +30,14 @@ async function logIn(s: Session, user: string, password: string): Promise<Done> 
       s.ctx.log.error({ err: (e as Error).message }, 'login provider failed');
       throw no('Authentication temporarily unavailable', 'UNAVAILABLE');
     }
+    // The line fail2ban and friends watch: who, from where (never the password).
+    s.ctx.log.info({ user: user.slice(0, 64), ip: s.io.remoteAddress }, 'imap login failed');
     await sleep(s.ctx.throttle.failed(s.io.remoteAddress));
     throw no('Authentication failed', 'AUTHENTICATIONFAILED');
   }
   s.ctx.throttle.succeeded(s.io.remoteAddress);
   await s.authenticated(credentials);
+  s.ctx.log.info({ user: credentials.username, ip: s.io.remoteAddress }, 'imap login');
   return { text: 'Logged in', code: `CAPABILITY ${s.capabilityList().join(' ')}` };
 }
 

@@ -15,8 +15,8 @@ async function targetUids(s: Session, cmd: Cmd<'COPY'> | Cmd<'MOVE'>): Promise<n
   const sel = s.selected!;
   if (!cmd.uid || cmd.set.kind === 'saved') return sel.resolve(cmd.set, cmd.uid).map((i) => sel.meta(i).uid);
   await sel.refresh(false);
-  const fresh = sel.mailbox.snapshot().messages.map((m) => m.uid);
-  return uidIndices(cmd.set.ranges, fresh).map((i) => fresh[i]!);
+  const fresh = sel.mailbox.snapshot().messages;
+  return uidIndices(cmd.set.ranges, { length: fresh.length, at: (i) => fresh[i]!.uid }).map((i) => fresh[i]!.uid);
 }
 
 function copyUid(r: CopyResult): string | undefined {

@@ -100,15 +100,15 @@ async function render(s: Session, plan: Plan, seq: number, meta: MessageMeta, su
         r.literal(responseName(att), await bodySection(src!, att.section, att.partial));
         break;
       case 'BINARY[]': {
-        const bytes = await binarySection(src!, att.path, att.partial);
-        if (bytes === 'unknown-cte') throw no(`Cannot decode part ${att.path.join('.')}`, 'UNKNOWN-CTE');
-        r.literal(responseName(att), bytes, true);
+        const data = await binarySection(src!, att.path, att.partial);
+        if (data === 'unknown-cte') throw no(`Cannot decode part ${att.path.join('.')}`, 'UNKNOWN-CTE');
+        r.literal(responseName(att), data?.bytes ?? null, data?.binary ?? false);
         break;
       }
       case 'BINARY.SIZE': {
-        const bytes = await binarySection(src!, att.path, null);
-        if (bytes === 'unknown-cte') throw no(`Cannot decode part ${att.path.join('.')}`, 'UNKNOWN-CTE');
-        r.item(responseName(att), String(bytes?.length ?? 0));
+        const data = await binarySection(src!, att.path, null);
+        if (data === 'unknown-cte') throw no(`Cannot decode part ${att.path.join('.')}`, 'UNKNOWN-CTE');
+        r.item(responseName(att), String(data?.bytes.length ?? 0));
         break;
       }
     }
@@ -165,11 +165,13 @@ export async function fetch(s: Session, cmd: Cmd<'FETCH'>): Promise<Done> {
           gone++;
           continue;
         }
-        for (const c of chunks) typeof c === 'string' ? s.write(c) : s.writeBuffer(c);
+        for (const c of chunks) s.write(c);
       }
     }
     await s.flush();
   }
-  if (gone > 0) throw no('Some messages were expunged meanwhile', 'EXPUNGEISSUED');
+  // RFC 9051 §7.4.1: by sequence number the client must learn that its numbers are stale;
+  // by UID the EXPUNGE/VANISHED that follow this command say it.
+  if (gone > 0 && !cmd.uid) throw no('Some messages were expunged meanwhile', 'EXPUNGEISSUED');
   return {};
 }

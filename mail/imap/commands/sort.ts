@@ -1,6 +1,5 @@
 /** SORT and UID SORT (RFC 5256 §3, SORT=DISPLAY RFC 5957); THREAD and UID THREAD (RFC 5256 §4). */
 import type { MessageSummary } from '../../mailbox/summary/types.js';
-import { no } from '../errors.js';
 import type { CommandName, CommandOf } from '../protocol/ast.js';
 import { sortMessages, type Sortable } from '../search/sort.js';
 import { formatThreads, messageIds, threadOrderedSubject, threadReferences, type Threadable } from '../search/thread.js';
@@ -56,7 +55,6 @@ export async function thread(s: Session, cmd: Cmd<'THREAD'>): Promise<void> {
       references: cmd.algorithm === 'REFERENCES' ? await references(s, meta.uid, summary) : [],
     });
   }
-  if (cmd.algorithm !== 'REFERENCES' && cmd.algorithm !== 'ORDEREDSUBJECT') throw no('Unsupported algorithm', 'CANNOT');
   const roots = cmd.algorithm === 'REFERENCES' ? threadReferences(messages) : threadOrderedSubject(messages);
   s.write(`* THREAD ${formatThreads(roots)}\r\n`);
 }

@@ -1,4 +1,4 @@
-/** STATUS (RFC 3501 §6.3.10, CONDSTORE HIGHESTMODSEQ, STATUS=SIZE, IMAP4rev2 DELETED); also used by LIST-STATUS. */
+/** STATUS (RFC 3501 §6.3.10, CONDSTORE HIGHESTMODSEQ, STATUS=SIZE, IMAP4rev2 DELETED, APPENDLIMIT); also used by LIST-STATUS. */
 import type { MailboxStatus } from '../backend.js';
 import { mailboxOut } from '../mailbox-name.js';
 import type { CommandName, CommandOf, StatusItem } from '../protocol/ast.js';
@@ -6,8 +6,11 @@ import type { Session } from '../session/session.js';
 
 type Cmd<N extends CommandName> = CommandOf<N>;
 
-function value(st: MailboxStatus, item: StatusItem): number {
+function value(st: MailboxStatus, item: StatusItem, appendLimit: number): number {
   switch (item) {
+    case 'APPENDLIMIT':
+      // RFC 7889 §4: the same limit for every mailbox.
+      return appendLimit;
     case 'MESSAGES':
       return st.messages;
     case 'RECENT':
@@ -30,7 +33,7 @@ function value(st: MailboxStatus, item: StatusItem): number {
 
 /** "* STATUS name (ITEM n ...)". */
 export function statusLine(s: Session, name: string, st: MailboxStatus, items: readonly StatusItem[]): string {
-  return `* STATUS ${mailboxOut(name, s.utf8)} (${items.map((i) => `${i} ${value(st, i)}`).join(' ')})\r\n`;
+  return `* STATUS ${mailboxOut(name, s.utf8)} (${items.map((i) => `${i} ${value(st, i, s.limits.appendLimit)}`).join(' ')})\r\n`;
 }
 
 export async function status(s: Session, cmd: Cmd<'STATUS'>): Promise<void> {

@@ -9,6 +9,7 @@ const LF = 0x0a;
 const SP = 0x20;
 const TAB = 0x09;
 const COLON = 0x3a;
+const CRLF = Buffer.from('\r\n');
 
 /** The field's name, lower-cased, from its first line; null for a line without a colon (a field no name matches). */
 function fieldName(header: Buffer, start: number, end: number): string | null {
@@ -19,17 +20,23 @@ function fieldName(header: Buffer, start: number, end: number): string | null {
   return header.toString('latin1', start, nameEnd).toLowerCase();
 }
 
+/**
+ * HEADER.FIELDS adds what a header block should end with (a line break after the
+ * last field, the empty line); HEADER.FIELDS.NOT gives the kept fields exactly as
+ * they are, with the empty line only if the block had one. Both as Dovecot does.
+ */
 export function headerFields(header: Buffer, names: readonly string[], not: boolean): Buffer {
-  // No header at all: nothing to keep, not even the end-of-header line (Dovecot's answer for .NOT).
-  if (header.length === 0 && not) return header;
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   const out: Buffer[] = [];
   let pos = 0;
+  let endOfHeader = false;
   while (pos < header.length) {
     const lineEnd = header.indexOf(LF, pos);
     const next = lineEnd === -1 ? header.length : lineEnd + 1;
-    const blank = next - pos <= 2 && (header[pos] === LF || (header[pos] === 0x0d && header[pos + 1] === LF));
-    if (blank) break;
+    if (next - pos <= 2 && (header[pos] === LF || (header[pos] === 0x0d && header[pos + 1] === LF))) {
+      endOfHeader = true;
+      break;
+    }
     // The field goes on over the lines that start with a blank.
     let end = next;
     while (end < header.length && (header[end] === SP || header[end] === TAB)) {
@@ -39,11 +46,10 @@ export function headerFields(header: Buffer, names: readonly string[], not: bool
     const name = fieldName(header, pos, next);
     if (name === null ? not : wanted.has(name) !== not) {
       out.push(header.subarray(pos, end));
-      // A last field without its line break still ends its line in the answer.
-      if (header[end - 1] !== LF) out.push(Buffer.from('\r\n'));
+      if (!not && header[end - 1] !== LF) out.push(CRLF);
     }
     pos = end;
   }
-  out.push(Buffer.from('\r\n'));
+  if (!not || endOfHeader) out.push(CRLF);
   return Buffer.concat(out);
 }

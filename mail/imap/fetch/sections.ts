@@ -27,7 +27,8 @@ function normalPath(root: BodyPart, path: readonly number[]): number[] {
   const out: number[] = [];
   for (const n of path) {
     const here = out.length === 0 ? null : partAt(root, out);
-    if (here !== null && here.kind === 'single' && n === 1) continue;
+    // (Not for the message itself: BODY[1.1] of a one-part message is nothing.)
+    if (here !== null && here !== root && here.kind === 'single' && n === 1) continue;
     out.push(n);
   }
   return out;
@@ -67,18 +68,40 @@ function withoutNuls(bytes: Buffer): Buffer {
 
 const IDENTITY = new Set(['', '7bit', '8bit', 'binary']);
 
+/** Every bare LF as CRLF (NULs kept: BINARY may carry them). */
+function crlf(bytes: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, lf + 1)) {
+    if (lf > 0 && bytes[lf - 1] === 0x0d) continue;
+    parts.push(bytes.subarray(from, lf), Buffer.from('\r'));
+    from = lf;
+  }
+  if (parts.length === 0) return bytes;
+  parts.push(bytes.subarray(from));
+  return Buffer.concat(parts);
+}
+
+export interface BinaryData {
+  bytes: Buffer;
+  /** Binary data (literal8), whatever its bytes: a transfer encoding was undone, or the part holds NULs. */
+  binary: boolean;
+}
+
 /**
  * BINARY[part] (RFC 3516): the part's body with its Content-Transfer-Encoding
- * undone; null when there is no such part, 'unknown-cte' when we cannot decode it.
+ * undone (line ends untouched), or, for 7bit/8bit/binary parts, the body with CRLF
+ * line ends; null when there is no such part, 'unknown-cte' when we cannot decode it.
  */
-export async function binarySection(src: MessageSource, path: readonly number[], partial: Partial | null): Promise<Buffer | null | 'unknown-cte'> {
-  if (path.length === 0) return slice(await src.read(0, src.summary.rawSize), partial);
+export async function binarySection(src: MessageSource, path: readonly number[], partial: Partial | null): Promise<BinaryData | null | 'unknown-cte'> {
+  if (path.length === 0) return { bytes: slice(crlf(await src.read(0, src.summary.rawSize)), partial), binary: false };
   const part = partAt(src.summary.body, normalPath(src.summary.body, path));
   if (part === null) return null;
   const raw = await src.read(part.bodyStart, part.end);
-  if (part.kind !== 'single') return slice(raw, partial);
-  const encoding = part.encoding === null ? '' : asciiLower(part.encoding).trim();
-  if (encoding === 'base64' || encoding === 'quoted-printable') return slice(decodeTransfer(raw, encoding), partial);
+  const encoding = part.kind !== 'single' || part.encoding === null ? '' : asciiLower(part.encoding).trim();
+  if (encoding === 'base64' || encoding === 'quoted-printable') return { bytes: slice(decodeTransfer(raw, encoding), partial), binary: true };
   if (!IDENTITY.has(encoding)) return 'unknown-cte';
-  return slice(raw, partial);
+  // A part with a NUL anywhere, even in its header, counts as binary (Dovecot's literal8 choice).
+  const nul = raw.includes(0) || (await src.read(part.headerStart, part.bodyStart)).includes(0);
+  return { bytes: slice(crlf(raw), partial), binary: nul };
 }

@@ -1,6 +1,6 @@
 /**
  * One "* n FETCH (...)" response, item by item. Values are octet strings or bytes;
- * message bytes go out as literals ({n}, or ~{n} for BINARY data that is not 7-bit).
+ * message bytes go out as literals ({n}, or ~{n} for binary data).
  */
 import type { FetchAtt, Section } from '../protocol/ast.js';
 
@@ -24,12 +24,15 @@ export class FetchResponse {
     this.text += `${name} ${value}`;
   }
 
-  /** NAME {n}CRLF bytes; a section the message does not have is empty (as Dovecot answers), never NIL. */
+  /**
+   * NAME {n}CRLF bytes; a section the message does not have is empty (as Dovecot
+   * answers), never NIL. `binary` data (BINARY of a decoded part) goes as literal8,
+   * and so does anything holding a NUL, which a plain literal cannot carry.
+   */
   literal(name: string, bytes: Buffer | null, binary = false): void {
     this.sep();
     if (bytes === null) bytes = Buffer.alloc(0);
-    // BINARY data goes as literal8 unless it is plain 7-bit text (Dovecot does the same).
-    const lit8 = binary && bytes.some((b) => b === 0 || b >= 0x80);
+    const lit8 = binary || bytes.includes(0);
     this.text += `${name} ${lit8 ? '~' : ''}{${bytes.length}}\r\n`;
     this.chunks.push(this.text, bytes);
     this.text = '';

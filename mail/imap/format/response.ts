@@ -37,10 +37,6 @@ export function astring(octets: string, utf8 = false): string {
   return quotedOrLiteral(octets, utf8);
 }
 
-export function nstringOut(octets: string | null): string {
-  return octets === null ? 'NIL' : quotedOrLiteral(octets);
-}
-
 export function flagList(flags: readonly string[]): string {
   return `(${flags.join(' ')})`;
 }
@@ -63,7 +59,7 @@ export function responseCode(code: ResponseCode | undefined): string {
 }
 
 /** Text after a status may not hold CR or LF (or start with "["), whatever an error message says. */
-export function safeText(text: string): string {
+function safeText(text: string): string {
   const flat = text.replace(/[\r\n\0]+/g, ' ');
   return flat.startsWith('[') ? ` ${flat}` : flat;
 }

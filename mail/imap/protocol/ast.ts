@@ -44,8 +44,8 @@ export type SearchKey =
 
 export type SearchReturn = 'MIN' | 'MAX' | 'COUNT' | 'ALL' | 'SAVE';
 
-export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'SIZE' | 'DELETED';
-export const STATUS_ITEMS: readonly StatusItem[] = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'SIZE', 'DELETED'];
+export type StatusItem = 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'HIGHESTMODSEQ' | 'SIZE' | 'DELETED' | 'APPENDLIMIT';
+export const STATUS_ITEMS: readonly StatusItem[] = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'SIZE', 'DELETED', 'APPENDLIMIT'];
 
 export interface QresyncParams {
   uidValidity: number;
@@ -105,8 +105,3 @@ export type CommandName = Command['name'];
 type WithName<C, N> = C extends { name: infer M } ? (N extends M ? C : never) : never;
 /** The command(s) a name stands for (COPY and MOVE share a shape). */
 export type CommandOf<N extends CommandName> = WithName<Command, N>;
-
-export interface TaggedCommand {
-  tag: string;
-  command: Command;
-}

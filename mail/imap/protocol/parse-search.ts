@@ -4,7 +4,7 @@ import type { SeqNumber, SeqRange, SequenceSet } from '../sequence.js';
 import type { SearchKey, SortKey } from './ast.js';
 import type { Cursor } from './cursor.js';
 
-export const SEARCH_CHARSETS = ['US-ASCII', 'UTF-8'];
+const SEARCH_CHARSETS = ['US-ASCII', 'UTF-8'];
 
 /** A charset we can search in (what TextDecoder knows), or NO [BADCHARSET]. */
 export function checkCharset(charset: string): string {
@@ -70,7 +70,7 @@ const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']
 };
 
 /** One search-key. */
-export function searchKey(c: Cursor, charset: string): SearchKey {
+function searchKey(c: Cursor, charset: string): SearchKey {
   if (isSeqStart(c)) return { kind: 'seq', set: sequenceSet(c) };
   if (c.tryOpenList()) {
     const keys: SearchKey[] = [];

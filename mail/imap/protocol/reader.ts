@@ -175,6 +175,11 @@ export class CommandReader {
     return this.queue.length;
   }
 
+  /** Part of a command is here, the rest not yet (a line without its end, or an announced literal). */
+  get midCommand(): boolean {
+    return this.segments.length > 0 || this.pending !== null || this.queue.length > 0;
+  }
+
   /** False when the connection should stop reading the socket for now. */
   get wantsData(): boolean {
     return this.queue.length < HIGH_WATER || (this.pending !== null && this.queue.length < this.pending.size);

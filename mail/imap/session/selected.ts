@@ -10,7 +10,7 @@
  */
 import type { ImapMailbox, MailboxSnapshot, MessageMeta } from '../backend.js';
 import { flagList } from '../format/response.js';
-import { compactSet, lowerBound, seqIndices, seqOutOfRange, uidIndices, type SequenceSet } from '../sequence.js';
+import { compactSet, lowerBound, seqIndices, seqOutOfRange, uidIndices, type SequenceSet, type SortedNumbers } from '../sequence.js';
 import { ParseError } from '../errors.js';
 
 export interface UpdateOptions {
@@ -28,11 +28,18 @@ export interface UpdateSink {
 }
 
 /** The flags a client may set (PERMANENTFLAGS lists them plus \*). */
-export const PERMANENT_SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+const PERMANENT_SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 export class SelectedMailbox {
-  /** Announced messages, by sequence number - 1. */
-  private metas: MessageMeta[];
+  /**
+   * Announced messages, by sequence number - 1. Usually the snapshot's own array,
+   * shared with every session on the mailbox (an idling session costs no copy of it);
+   * copied only when this view must differ (expunges held back, absorbed changes).
+   */
+  private metas: readonly MessageMeta[];
+  private shared = true;
+  /** The same, seen as sorted UIDs. */
+  private readonly uidList: SortedNumbers;
   private last: MailboxSnapshot;
   private keywords: Set<string>;
   private dirty = false;
@@ -48,7 +55,14 @@ export class SelectedMailbox {
     onChange: () => void,
   ) {
     this.last = snapshot;
-    this.metas = [...snapshot.messages];
+    this.metas = snapshot.messages;
+    const metas = (): readonly MessageMeta[] => this.metas;
+    this.uidList = {
+      get length() {
+        return metas().length;
+      },
+      at: (i) => metas()[i]!.uid,
+    };
     this.keywords = keywordsOf(snapshot.messages);
     this.unwatch = mailbox.watch(() => {
       this.dirty = true;
@@ -68,20 +82,10 @@ export class SelectedMailbox {
     return this.metas[index]!;
   }
 
-  uids(): number[] {
-    return this.metas.map((m) => m.uid);
-  }
-
   /** Sequence number of a UID in the view, or 0. */
   seqOf(uid: number): number {
-    const i = lowerBound(this.uidArray(), uid);
+    const i = lowerBound(this.uidList, uid);
     return i < this.metas.length && this.metas[i]!.uid === uid ? i + 1 : 0;
-  }
-
-  private uidCache: number[] | null = null;
-  private uidArray(): number[] {
-    this.uidCache ??= this.uids();
-    return this.uidCache;
   }
 
   /** Indices designated by a set of sequence numbers (uid: false) or UIDs. */
@@ -94,7 +98,7 @@ export class SelectedMailbox {
       }
       return out;
     }
-    if (uid) return uidIndices(set.ranges, this.uidArray());
+    if (uid) return uidIndices(set.ranges, this.uidList);
     if (seqOutOfRange(set.ranges, this.metas.length)) throw new ParseError('invalid message sequence number');
     return seqIndices(set.ranges, this.metas.length);
   }
@@ -123,14 +127,17 @@ export class SelectedMailbox {
   absorb(uids: readonly number[]): void {
     const snap = this.mailbox.snapshot();
     const wanted = new Set(uids);
+    const metas = this.shared ? [...this.metas] : (this.metas as MessageMeta[]);
     let j = 0;
-    for (let i = 0; i < this.metas.length; i++) {
-      const uid = this.metas[i]!.uid;
+    for (let i = 0; i < metas.length; i++) {
+      const uid = metas[i]!.uid;
       if (!wanted.has(uid)) continue;
       while (j < snap.messages.length && snap.messages[j]!.uid < uid) j++;
       const fresh = snap.messages[j];
-      if (fresh !== undefined && fresh.uid === uid) this.metas[i] = fresh;
+      if (fresh !== undefined && fresh.uid === uid) metas[i] = fresh;
     }
+    this.metas = metas;
+    this.shared = false;
   }
 
   /** Sends what changed since the last report (see the module comment). */
@@ -171,8 +178,14 @@ export class SelectedMailbox {
         for (let i = this.metas.length - 1; i >= 0; i--) if (gone.has(this.metas[i]!.uid)) sink.write(`* ${i + 1} EXPUNGE\r\n`);
       }
     }
-    this.metas = kept.concat(added);
-    this.uidCache = null;
+    // In step with the snapshot again: share its array rather than keep a copy.
+    if (!held && kept.length + added.length === fresh.length) {
+      this.metas = fresh;
+      this.shared = true;
+    } else {
+      this.metas = kept.concat(added);
+      this.shared = false;
+    }
     const keywords = keywordsOf(this.metas);
     if ([...keywords].some((k) => !this.keywords.has(k))) {
       this.keywords = new Set([...this.keywords, ...keywords]);

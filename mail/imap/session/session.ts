@@ -126,8 +126,11 @@ export class Session {
   private shuttingDown = false;
   private interruptWaiter: ((why: Interrupt) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private lastInput = Date.now();
   /** The mailbox changed (watch): wakes IDLE. */
   private changeWaiter: (() => void) | null = null;
+  /** A change came while IDLE was not waiting (between two waits): the next wait returns at once. */
+  private changePending = false;
   private username: string | null = null;
 
   constructor(
@@ -137,13 +140,17 @@ export class Session {
   ) {
     this.reader = new CommandReader({
       limits: () => this.readerLimits(),
-      continueLiteral: () => this.io.write('+ Ready for literal data\r\n'),
+      continueLiteral: () => {
+        this.io.write('+ Ready for literal data\r\n');
+        void this.io.flush();
+      },
     });
   }
 
   // ---- input from the transport
 
   push(chunk: Buffer): void {
+    this.lastInput = Date.now();
     this.reader.push(chunk);
   }
 
@@ -194,12 +201,9 @@ export class Session {
     });
   }
 
-  write(octets: string): void {
-    this.io.write(octets);
-  }
-
-  writeBuffer(bytes: Buffer): void {
-    this.io.write(bytes);
+  /** Response text (octets, latin1) or bytes. */
+  write(data: string | Buffer): void {
+    this.io.write(data);
   }
 
   flush(): Promise<void> {
@@ -223,6 +227,10 @@ export class Session {
    * 'change' is returned without consuming input. Used by IDLE.
    */
   async idleWait(line: Promise<LineResult>, keepaliveMs: number, timeoutMs: number): Promise<LineResult | Interrupt | 'change' | 'keepalive'> {
+    if (this.changePending) {
+      this.changePending = false;
+      return 'change';
+    }
     const changed = new Promise<'change'>((resolve) => (this.changeWaiter = () => resolve('change')));
     let keepalive: NodeJS.Timeout | undefined;
     const tick = new Promise<'keepalive'>((resolve) => (keepalive = setTimeout(() => resolve('keepalive'), keepaliveMs)));
@@ -254,7 +262,8 @@ export class Session {
 
   /** The selected mailbox changed (called by its watch). */
   mailboxChanged(): void {
-    this.changeWaiter?.();
+    if (this.changeWaiter !== null) this.changeWaiter();
+    else this.changePending = true;
   }
 
   /** Logs in: checks the per-user limit, opens the account. */
@@ -286,6 +295,7 @@ export class Session {
   async sendUpdates(expunge: boolean, forceRefresh = false): Promise<void> {
     const sel = this.selected;
     if (sel === null) return;
+    this.changePending = false;
     await sel.refresh(forceRefresh);
     sel.update(this, { expunge, qresync: this.qresync, condstore: this.condstore });
   }
@@ -359,13 +369,29 @@ export class Session {
 
   /** Waits for client input with the timer armed; a timeout or shutdown says BYE and wins the race. */
   private async waitInput<T>(input: Promise<T>, timeoutMs: number): Promise<T | Interrupt> {
+    // Whatever we said goes out before we wait for the client's answer to it.
+    await this.io.flush();
     if (this.shuttingDown) {
       this.bye('Server shutting down');
       return 'shutdown';
     }
     this.busy = false;
     const interrupted = new Promise<Interrupt>((resolve) => (this.interruptWaiter = resolve));
-    this.timer = setTimeout(() => this.interruptWaiter?.('timeout'), timeoutMs);
+    const start = Date.now();
+    const stall = this.limits.commandStallMs;
+    // Idle too long; or stuck in the middle of a command (a literal that never comes: slowloris),
+    // though a slow upload that keeps sending goes on.
+    const check = (): void => {
+      const now = Date.now();
+      const mid = this.reader.midCommand;
+      const stalled = mid && now - this.lastInput >= stall;
+      if (stalled || (now - start >= timeoutMs && !(mid && now - this.lastInput < stall))) {
+        this.interruptWaiter?.('timeout');
+        return;
+      }
+      this.timer = setTimeout(check, Math.max(1, Math.min(stall, timeoutMs - (now - start))));
+    };
+    this.timer = setTimeout(check, Math.max(1, Math.min(stall, timeoutMs)));
     try {
       const r = await Promise.race([input, interrupted]);
       if (r === 'timeout') this.bye('Autologout; idle for too long');

@@ -271,7 +271,7 @@ describe('FETCH', () => {
       '* 1 FETCH (BODY[]<0> {4}\r\nFrom BODY[TEXT]<5> {3}\r\n\nCo BODY[9] {0}\r\n BODY[]<99999> {0}\r\n)\r\na6 OK FETCH completed\r\n',
     );
     expect(await c.cmd('a7 FETCH 1 (BINARY.PEEK[1] BINARY.PEEK[2] BINARY.SIZE[1] BINARY.SIZE[2])')).toBe(
-      '* 1 FETCH (BINARY[1] {13}\r\nCaf\xc3\xa9 au lait BINARY[2] ~{4}\r\n\0\x01\x02\x03 BINARY.SIZE[1] 13 BINARY.SIZE[2] 4)\r\na7 OK FETCH completed\r\n',
+      '* 1 FETCH (BINARY[1] ~{13}\r\nCaf\xc3\xa9 au lait BINARY[2] ~{4}\r\n\0\x01\x02\x03 BINARY.SIZE[1] 13 BINARY.SIZE[2] 4)\r\na7 OK FETCH completed\r\n',
     );
     const header = MULTIPART.toString('latin1', 0, MULTIPART.indexOf('\r\n\r\n') + 4);
     expect(await c.cmd('a8 FETCH 1 (RFC822.HEADER)')).toBe(`* 1 FETCH (RFC822.HEADER {${header.length}}\r\n${header})\r\na8 OK FETCH completed\r\n`);

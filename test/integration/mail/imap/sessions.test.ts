@@ -4,9 +4,10 @@
  * resynchronisation after changes made while a client was away, connection limits
  * and shutdown.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from './harness/raw-client.js';
-import { message, startTestImap, type TestImap } from './harness/server.js';
+import { message, PASSWORD, startTestImap, USER, type TestImap } from './harness/server.js';
 
 let imap: TestImap;
 let n = 0;
@@ -178,6 +179,22 @@ describe('limits and shutdown', () => {
     a.close();
     b.close();
     await small.close();
+  });
+
+  it('cuts off a client that stops reading our output', async () => {
+    const s = await startTestImap({ limits: { outputStallMs: 300 } });
+    s.backend.deliver(USER, 'INBOX', Buffer.concat([message(1), Buffer.alloc(8 * 1024 * 1024, 0x61)]));
+    const socket = connect(s.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.on('error', () => undefined);
+    socket.write(`l LOGIN ${USER} "${PASSWORD}"\r\ns SELECT INBOX\r\n${'f FETCH 1 BODY.PEEK[]\r\n'.repeat(20)}`);
+    // Read nothing: the server's writes back up until it gives up on this connection.
+    socket.pause();
+    const deadline = Date.now() + 20_000;
+    while (s.server.connections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(s.server.connections()).toBe(0);
+    socket.destroy();
+    await s.close();
   });
 
   it('says BYE to every session on close(), even idling ones', async () => {

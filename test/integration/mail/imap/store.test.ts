@@ -45,7 +45,7 @@ beforeAll(async () => {
   node = await startMailNode({ port: 'embedded' });
   server = await startImapServer({
     users: provider,
-    backend: new StoreBackend({ storage: (s) => node.storage(s.bucket), store: { pollMs: 1000 } }),
+    backend: new StoreBackend({ storage: (s) => node.storage(s.bucket) }),
     listen: { host: '127.0.0.1', port: 0 },
   });
   port = server.address!.port;

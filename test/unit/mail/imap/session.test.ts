@@ -78,6 +78,24 @@ describe('session state machine', () => {
     await g.done;
   });
 
+  it('ends a connection stuck in the middle of a command, not one whose upload keeps coming', async () => {
+    const h = startSession({ limits: { commandStallMs: 60, idleTimeoutMs: 100 } });
+    await h.cmd('a1 LOGIN alice pw');
+    h.send('a2 APPEND INBOX {300}\r\n');
+    const started = Date.now();
+    // 30 bytes every 20 ms: the literal takes longer than the idle timeout, but never stalls.
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      h.send(Buffer.alloc(30, 0x61));
+    }
+    h.send('\r\n');
+    expect(await h.io.waitForTag('a2')).toMatch(/a2 OK \[APPENDUID/);
+    expect(Date.now() - started).toBeGreaterThan(100);
+    h.send('a3 APPEND INBOX {300}\r\n');
+    expect(await h.io.waitFor('* BYE Autologout; idle for too long\r\n')).toContain('+ Ready for literal data');
+    await h.done;
+  });
+
   it('says BYE on shutdown at once when waiting, after the command when busy', async () => {
     const h = startSession();
     await h.cmd('a1 LOGIN alice pw');

@@ -80,16 +80,13 @@ class Box {
 
   expunge(uids?: readonly number[]): number[] {
     const only = uids === undefined ? null : new Set(uids);
-    const gone: number[] = [];
+    const drop = (m: Message): boolean => m.meta.flags.includes('\\Deleted') && (only === null || only.has(m.meta.uid));
+    const gone = this.messages.filter(drop).map((m) => m.meta.uid);
+    // An expunge that removes nothing is no change: no new modseq.
+    if (gone.length === 0) return gone;
     const modseq = this.nextModseq();
-    this.messages = this.messages.filter((m) => {
-      const drop = m.meta.flags.includes('\\Deleted') && (only === null || only.has(m.meta.uid));
-      if (drop) {
-        gone.push(m.meta.uid);
-        this.expunged.push([m.meta.uid, modseq]);
-      }
-      return !drop;
-    });
+    for (const uid of gone) this.expunged.push([uid, modseq]);
+    this.messages = this.messages.filter((m) => !drop(m));
     return gone;
   }
 }
