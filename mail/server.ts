@@ -41,6 +41,8 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
         tlsListen: imap.tlsBindAddr !== undefined ? parseBindAddr(imap.tlsBindAddr) : null,
         tls: imap.tls ? { certPath: imap.tls.certFile, keyPath: imap.tls.keyFile } : null,
         cleartextAuth: imap.cleartextAuth,
+        // One limit for a message, however it arrives (APPEND or LMTP).
+        limits: { appendLimit: lmtp.maxMessageSize },
         log: logger.child({ service: 'imap' }),
       });
       running.push(server);

@@ -307,7 +307,9 @@ export class ImapConnection {
 function valueLength(b: Buffer, pos: number): number {
   let i = pos;
   let depth = 0;
+  const malformed = (): Error => new Error(`malformed FETCH value at byte ${pos}: ${b.toString('latin1', pos, pos + 80)}`);
   do {
+    if (i >= b.length) throw malformed();
     const c = b[i]!;
     if (c === 0x28) {
       depth++;
@@ -319,17 +321,23 @@ function valueLength(b: Buffer, pos: number): number {
       i++;
     } else if (c === 0x22) {
       i++;
-      while (b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
+      while (i < b.length && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
       i++;
-    } else if (c === 0x7b) {
-      const close = b.indexOf('}', i);
-      i = close + 3 + Number(b.toString('latin1', i + 1, close));
+    } else if (c === 0x7b || (c === 0x7e && b[i + 1] === 0x7b)) {
+      // A literal, {n} or the binary ~{n}: skip the "{n}\r\n" and its n octets.
+      const open = c === 0x7e ? i + 1 : i;
+      const close = b.indexOf('}', open);
+      if (close === -1) throw malformed();
+      i = close + 3 + Number(b.toString('latin1', open + 1, close));
     } else {
+      const from = i;
       while (i < b.length && !' ()\r'.includes(String.fromCharCode(b[i]!))) {
         // BODY[...] names hold spaces and parentheses inside their brackets.
         if (b[i] === 0x5b) i = b.indexOf(']', i);
+        if (i === -1) throw malformed();
         i++;
       }
+      if (i === from) throw malformed();
     }
   } while (depth > 0);
   return i - pos;
